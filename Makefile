@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Build rxlat: BPF object -> skeleton -> statically linked loader.
+# `make V=1` shows the commands; `make test` runs the suite (root).
+
+OUTPUT := .output
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+CC ?= cc
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+
+# A static binary runs unchanged in the busybox guests of `make vmtest`.
+STATIC ?= 1
+SANITIZE ?=
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -MMD -MP -I$(OUTPUT) -Ibpf -Iuser
+LIBS := -lbpf -lelf -lz
+ifeq ($(STATIC),1)
+ifeq ($(SANITIZE),)
+LDFLAGS_STATIC := -static
+endif
+endif
+ifneq ($(SANITIZE),)
+USER_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS_SAN := -fsanitize=$(SANITIZE)
+endif
+
+# clang -target bpf misses the arch include dirs the host compiler knows.
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -MMD -MP \
+	-I$(dir $(VMLINUX)) -Ibpf $(CLANG_BPF_SYS_INCLUDES) -Wall -Wno-unused-variable
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+BPF_SRCS := bpf/rxlat.bpf.c
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+.PHONY: all clean test check deps vmtest bench FORCE
+all: rxlat
+
+$(OUTPUT):
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o | $(OUTPUT)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# Every loader object may include the skeleton and the revision stamp.
+$(USER_OBJS): $(SKELS) $(OUTPUT)/gitrev.h
+
+# Rewritten only when the revision changes, so it does not force rebuilds.
+GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(OUTPUT)/gitrev.h: FORCE | $(OUTPUT)
+	$(Q)echo '#define RXLAT_GIT_REV "$(GIT_REV)"' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(OUTPUT)/%.o: user/%.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+rxlat: $(USER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS_STATIC) $(LDFLAGS_SAN) $^ $(LIBS) -o $@
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) rxlat
+	$(Q)$(MAKE) -C tests clean
+
+deps:
+	$(Q)tools/install-deps.sh
+
+test: rxlat
+	$(Q)$(MAKE) -C tests
+	$(Q)tests/run.sh
+
+# Everything a fresh machine needs, then the suite: the README's test command.
+check: deps
+	$(Q)$(MAKE) rxlat
+	$(Q)$(MAKE) test
+
+-include $(USER_OBJS:.o=.d) $(BPF_OBJS:.o=.d)
+
+.DELETE_ON_ERROR:
+.SECONDARY:

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+#include "hist.h"
+#include "report.h"
+
+const char *const stage_names[RX_NSTAGES] = {
+	[RX_ST_DRIVER] = "driver",
+	[RX_ST_STACK] = "stack",
+	[RX_ST_SOCKET] = "socket",
+	[RX_ST_TOTAL] = "total",
+};
+
+void json_string(FILE *out, const char *s, size_t maxlen)
+{
+	fputc('"', out);
+	for (size_t i = 0; i < maxlen && s[i]; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+/* The books, derived from the cumulative counters. */
+struct books {
+	uint64_t seen, delivered, filtered, dropped, skipped, evicted, in_flight;
+	uint64_t untracked, lost, no_first, no_netif, state_fail;
+};
+
+static void books_of(const struct rx_counters *c, struct books *b)
+{
+	uint64_t out;
+
+	b->seen = c->c[RX_C_ENQUEUED];
+	b->delivered = c->c[RX_C_DELIVERED];
+	b->filtered = c->c[RX_C_FILTERED];
+	b->dropped = c->c[RX_C_DROPPED];
+	b->skipped = c->c[RX_C_SKIPPED];
+	b->evicted = c->c[RX_C_RING_EVICTED];
+	b->untracked = c->c[RX_C_UNTRACKED_READ];
+	b->lost = c->c[RX_C_LOST_EVENTS];
+	b->no_first = c->c[RX_C_NO_FIRST];
+	b->no_netif = c->c[RX_C_NO_NETIF];
+	b->state_fail = c->c[RX_C_SOCK_STATE_FAIL];
+	out = b->delivered + b->filtered + b->dropped + b->skipped + b->evicted;
+	b->in_flight = b->seen > out ? b->seen - out : 0;
+}
+
+static void json_stage(FILE *out, const struct rx_hist *h)
+{
+	struct stage_stats s;
+
+	hist_summarize(h, &s);
+	fprintf(out,
+		"{\"count\":%" PRIu64 ",\"min_ns\":%" PRIu64 ",\"mean_ns\":%" PRIu64
+		",\"p50_ns\":%" PRIu64 ",\"p90_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
+		",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64,
+		s.count, s.min, s.mean, s.p50, s.p90, s.p99, s.p999, s.max);
+}
+
+static void json_log2(FILE *out, const struct rx_hist *h)
+{
+	uint64_t l2[64] = {};
+	bool first = true;
+
+	for (uint32_t i = 0; i < RX_HIST_NBUCKETS; i++)
+		if (h->bucket[i])
+			l2[hist_bucket_lo(i) ? rx_log2(hist_bucket_lo(i)) + 1 : 0] += h->bucket[i];
+	fputs(",\"log2_ns\":[", out);
+	for (int k = 0; k < 64; k++) {
+		if (!l2[k])
+			continue;
+		fprintf(out, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]", first ? "" : ",",
+			k ? (uint64_t)1 << (k - 1) : 0, k ? ((uint64_t)1 << k) - 1 : 0, l2[k]);
+		first = false;
+	}
+	fputc(']', out);
+}
+
+static void json_summary(FILE *out, const struct rxlat_opts *o, const struct hook_plan *p,
+			 const struct summary *s)
+{
+	struct books b;
+	char desc[256];
+
+	books_of(s->counters, &b);
+	fprintf(out, "{\"type\":\"summary\",\"final\":%s,\"interval\":%" PRIu64
+		",\"elapsed_s\":%.3f,\"time\":%lld,",
+		s->final ? "true" : "false", s->interval_no, s->elapsed_s, (long long)time(NULL));
+	fprintf(out,
+		"\"packets\":{\"seen\":%" PRIu64 ",\"delivered\":%" PRIu64 ",\"filtered\":%" PRIu64
+		",\"dropped\":%" PRIu64 ",\"skipped\":%" PRIu64 ",\"evicted\":%" PRIu64
+		",\"in_flight\":%" PRIu64 ",\"untracked_reads\":%" PRIu64 ",\"lost_events\":%" PRIu64
+		",\"no_first_sighting\":%" PRIu64 ",\"no_netif_receive\":%" PRIu64
+		",\"socket_state_failures\":%" PRIu64 "},",
+		b.seen, b.delivered, b.filtered, b.dropped, b.skipped, b.evicted, b.in_flight,
+		b.untracked, b.lost, b.no_first, b.no_netif, b.state_fail);
+	fputs("\"stages\":{", out);
+	for (int i = 0; i < RX_NSTAGES; i++) {
+		fprintf(out, "%s\"%s\":", i ? "," : "", stage_names[i]);
+		json_stage(out, &s->hists[i]);
+		if (o->hist)
+			json_log2(out, &s->hists[i]);
+		fputc('}', out);
+	}
+	fprintf(out, "},\"hooks\":{\"mode\":\"%s\",\"enqueue\":\"%s\",\"read\":\"%s\"",
+		hook_mode_name(o->hooks), family_name(p->enq), family_name(p->recv));
+	for (int i = 0; i < RX_NSTAGES - 1; i++) {
+		plan_describe_stage(p, i, desc, sizeof(desc));
+		fprintf(out, ",\"%s\":", stage_names[i]);
+		json_string(out, desc, sizeof(desc));
+	}
+	if (p->why[0][0] || p->why[1][0]) {
+		fputs(",\"passed_over\":{\"enqueue\":", out);
+		json_string(out, p->why[0], sizeof(p->why[0]));
+		fputs(",\"read\":", out);
+		json_string(out, p->why[1], sizeof(p->why[1]));
+		fputc('}', out);
+	}
+	fprintf(out, ",\"socket_state\":\"%s\"}}\n",
+		p->sock_state_hash ? "hash" : "sk_storage");
+}
+
+static void us(char *buf, size_t len, uint64_t ns, bool valid)
+{
+	if (!valid)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%" PRIu64 ".%03" PRIu64, ns / 1000, ns % 1000);
+}
+
+void report_log2_hist(FILE *out, const struct rx_hist *h, const char *unit)
+{
+	uint64_t l2[64] = {}, peak = 0;
+	int lo = -1, hi = -1;
+
+	for (uint32_t i = 0; i < RX_HIST_NBUCKETS; i++)
+		if (h->bucket[i])
+			l2[hist_bucket_lo(i) ? rx_log2(hist_bucket_lo(i)) + 1 : 0] += h->bucket[i];
+	for (int k = 0; k < 64; k++) {
+		if (!l2[k])
+			continue;
+		if (lo < 0)
+			lo = k;
+		hi = k;
+		if (l2[k] > peak)
+			peak = l2[k];
+	}
+	if (lo < 0)
+		return;
+	fprintf(out, "%24s : count    distribution\n", unit);
+	for (int k = lo; k <= hi; k++) {
+		uint64_t a = k ? (uint64_t)1 << (k - 1) : 0, b = k ? ((uint64_t)1 << k) - 1 : 0;
+		int stars = (int)(l2[k] * 40 / peak);
+
+		fprintf(out, "%10" PRIu64 " -> %-10" PRIu64 " : %-8" PRIu64 " |%-*.*s%*s|\n", a, b,
+			l2[k], stars, stars, "****************************************", 40 - stars, "");
+	}
+}
+
+static void text_summary(FILE *out, const struct rxlat_opts *o, const struct hook_plan *p,
+			 const struct summary *s)
+{
+	struct books b;
+	char desc[256];
+
+	books_of(s->counters, &b);
+	if (s->final)
+		fprintf(out, "\nSummary over %.1f s\n", s->elapsed_s);
+	else {
+		char ts[16];
+		time_t now = time(NULL);
+
+		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
+		fprintf(out, "\n%s  interval %" PRIu64 " (%.1f s)\n", ts, s->interval_no, s->elapsed_s);
+	}
+	fprintf(out, "packets: %" PRIu64 " seen, %" PRIu64 " delivered, %" PRIu64 " dropped, %"
+		PRIu64 " in flight, %" PRIu64 " lost events",
+		b.seen, b.delivered, b.dropped, b.in_flight, b.lost);
+	if (b.filtered)
+		fprintf(out, ", %" PRIu64 " read by other processes", b.filtered);
+	if (b.skipped || b.evicted)
+		fprintf(out, ", %" PRIu64 " left unread, %" PRIu64 " evicted", b.skipped, b.evicted);
+	if (b.untracked)
+		fprintf(out, ", %" PRIu64 " reads of packets queued before tracing", b.untracked);
+	fputc('\n', out);
+	if (b.lost)
+		fprintf(out, "warning: %" PRIu64 " per-packet events lost: raise --ringbuf-size\n", b.lost);
+	if (b.evicted)
+		fprintf(out, "warning: %" PRIu64 " packets waited behind more than the per-socket table holds\n",
+			b.evicted);
+	fprintf(out, "%-8s %10s %10s %10s %10s %10s %10s %10s %10s  (usecs)\n", "stage", "count",
+		"min", "mean", "p50", "p90", "p99", "p99.9", "max");
+	for (int i = 0; i < RX_NSTAGES; i++) {
+		struct stage_stats st;
+		char c[8][24];
+
+		hist_summarize(&s->hists[i], &st);
+		us(c[0], sizeof(c[0]), st.min, st.count);
+		us(c[1], sizeof(c[1]), st.mean, st.count);
+		us(c[2], sizeof(c[2]), st.p50, st.count);
+		us(c[3], sizeof(c[3]), st.p90, st.count);
+		us(c[4], sizeof(c[4]), st.p99, st.count);
+		us(c[5], sizeof(c[5]), st.p999, st.count);
+		us(c[6], sizeof(c[6]), st.max, st.count);
+		fprintf(out, "%-8s %10" PRIu64 " %10s %10s %10s %10s %10s %10s %10s\n", stage_names[i],
+			st.count, c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+	}
+	if (o->hist) {
+		for (int i = 0; i < RX_NSTAGES; i++) {
+			if (!s->hists[i].count)
+				continue;
+			fprintf(out, "\n%s:\n", stage_names[i]);
+			report_log2_hist(out, &s->hists[i], "nsecs");
+		}
+	}
+	if (s->final) {
+		fputs("hooks:\n", out);
+		for (int i = 0; i < RX_NSTAGES - 1; i++) {
+			plan_describe_stage(p, i, desc, sizeof(desc));
+			fprintf(out, "  %-7s %s\n", stage_names[i], desc);
+		}
+	}
+}
+
+void report_summary(FILE *out, const struct rxlat_opts *o, const struct hook_plan *p,
+		    const struct summary *s)
+{
+	if (o->json)
+		json_summary(out, o, p, s);
+	else
+		text_summary(out, o, p, s);
+	fflush(out);
+}
+
+void report_events_header(FILE *out, const struct rxlat_opts *o)
+{
+	if (o->json)
+		return;
+	fprintf(out, "%-15s %-7s %-7s %-15s %5s %5s %7s %9s %9s %9s %9s\n", "TIME", "PID", "TID",
+		"COMM", "SPORT", "DPORT", "CPU", "DRIVER", "STACK", "SOCKET", "TOTAL");
+}
+
+void report_event(FILE *out, const struct rxlat_opts *o, const struct rx_event *e,
+		  int64_t wall_offset_ns)
+{
+	int64_t wall = (int64_t)e->ts_ns + wall_offset_ns;
+	char comm[RX_COMM_LEN + 1];
+
+	if (o->json) {
+		fprintf(out, "{\"type\":\"packet\",\"time_ns\":%lld,\"pid\":%u,\"tid\":%u,\"comm\":",
+			(long long)wall, e->pid, e->tid);
+		json_string(out, e->comm, RX_COMM_LEN);
+		fprintf(out, ",\"family\":%d,\"sport\":%u,\"dport\":%u,\"len\":%u,\"netns\":%u"
+			",\"ifindex\":%u,\"cpu_enqueue\":%u,\"cpu_read\":%u",
+			e->flags & RX_EV_IPV6 ? 6 : 4, e->sport, e->dport, e->len, e->netns,
+			e->ifindex, e->cpu_enq, e->cpu_read);
+		for (int i = 0; i < RX_NSTAGES; i++) {
+			if (e->stage_ns[i] == RX_NO_VALUE)
+				fprintf(out, ",\"%s_ns\":null", stage_names[i]);
+			else
+				fprintf(out, ",\"%s_ns\":%llu", stage_names[i],
+					(unsigned long long)e->stage_ns[i]);
+		}
+		fputs("}\n", out);
+		return;
+	}
+	{
+		time_t secs = (time_t)(wall / 1000000000);
+		struct tm tm;
+		char ts[16], cpu[16], st[RX_NSTAGES][24];
+
+		localtime_r(&secs, &tm);
+		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		memcpy(comm, e->comm, RX_COMM_LEN);
+		comm[RX_COMM_LEN] = '\0';
+		for (char *c = comm; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+				*c = '?';
+		snprintf(cpu, sizeof(cpu), "%u>%u", e->cpu_enq, e->cpu_read);
+		for (int i = 0; i < RX_NSTAGES; i++)
+			us(st[i], sizeof(st[i]), e->stage_ns[i], e->stage_ns[i] != RX_NO_VALUE);
+		fprintf(out, "%s.%06lld %-7u %-7u %-15s %5u %5u %7s %9s %9s %9s %9s\n", ts,
+			(long long)((wall / 1000) % 1000000), e->pid, e->tid, comm, e->sport,
+			e->dport, cpu, st[0], st[1], st[2], st[3]);
+	}
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* rxlat: where a UDP packet's receive latency goes, per stage. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "hist.h"
+#include "opts.h"
+#include "report.h"
+#include "tracer.h"
+
+static volatile sig_atomic_t exiting;
+static bool verbose;
+
+static void on_signal(int sig)
+{
+	exiting = sig;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t wall_offset_ns(void)
+{
+	struct timespec rt, mt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	return ((int64_t)rt.tv_sec - (int64_t)mt.tv_sec) * 1000000000LL +
+	       ((int64_t)rt.tv_nsec - (int64_t)mt.tv_nsec);
+}
+
+struct session {
+	const struct rxlat_opts *o;
+	struct tracer t;
+	struct ring_buffer *rb;
+	int64_t wall_offset;
+	struct rx_hist *now, *then, *diff;	/* RX_NSTAGES each */
+	struct rx_counters counters;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	if (size < sizeof(struct rx_event))
+		return 0;
+	report_event(stdout, s->o, data, s->wall_offset);
+	return 0;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int print_interval(struct session *s, uint64_t n, double elapsed)
+{
+	struct summary sum = { .counters = &s->counters, .elapsed_s = elapsed, .interval_no = n };
+	int err = tracer_read(&s->t, s->now, &s->counters);
+
+	if (err)
+		return err;
+	for (int i = 0; i < RX_NSTAGES; i++)
+		hist_diff(&s->diff[i], &s->now[i], &s->then[i]);
+	memcpy(s->then, s->now, sizeof(struct rx_hist) * RX_NSTAGES);
+	sum.hists = s->diff;
+	report_summary(stdout, s->o, &s->t.plan, &sum);
+	return 0;
+}
+
+static int run(struct session *s)
+{
+	const struct rxlat_opts *o = s->o;
+	uint64_t start = mono_ns(), last = start, intervals = 0;
+	uint64_t end = o->duration_s ? start + o->duration_s * 1000000000ULL : 0;
+	const struct timespec tick = { .tv_nsec = 50 * 1000 * 1000 };
+	int err = 0;
+
+	while (!exiting) {
+		uint64_t t;
+
+		/* Producers never wake us (BPF_RB_NO_WAKEUP): drain on a tick. */
+		if (s->rb && ring_buffer__consume(s->rb) < 0 && errno != EINTR) {
+			err = -errno;
+			fprintf(stderr, "rxlat: reading events failed: %s\n", strerror(errno));
+			break;
+		}
+		if (s->rb)
+			fflush(stdout);
+		t = mono_ns();
+		if (o->interval_s && t - last >= o->interval_s * 1000000000ULL) {
+			err = print_interval(s, ++intervals, (double)(t - last) / 1e9);
+			if (err)
+				break;
+			last = t;
+			if (o->count && intervals >= o->count)
+				break;
+		}
+		if (end && t >= end)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	if (s->rb)
+		ring_buffer__consume(s->rb);
+	if (!err) {
+		struct summary sum = { .counters = &s->counters, .final = true,
+				       .elapsed_s = (double)(mono_ns() - start) / 1e9 };
+
+		err = tracer_read(&s->t, s->now, &s->counters);
+		if (!err) {
+			sum.hists = s->now;
+			report_summary(stdout, o, &s->t.plan, &sum);
+		}
+	}
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct rxlat_opts o;
+	struct session s = { .o = &o };
+	char err[512] = "";
+	int ret;
+
+	ret = opts_parse(&o, argc, argv, stderr);
+	if (ret != EXIT_OK || o.done)
+		return ret;
+	verbose = o.verbose;
+	libbpf_set_print(libbpf_print);
+	install_signals();
+
+	s.now = calloc(3 * RX_NSTAGES, sizeof(struct rx_hist));
+	if (!s.now) {
+		fprintf(stderr, "rxlat: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	s.then = s.now + RX_NSTAGES;
+	s.diff = s.then + RX_NSTAGES;
+
+	if (tracer_start(&s.t, &o, err, sizeof(err))) {
+		fprintf(stderr, "rxlat: %s\n", err);
+		ret = EXIT_RUNTIME;
+		goto cleanup;
+	}
+	if (o.events) {
+		s.rb = ring_buffer__new(tracer_events_fd(&s.t), on_event, &s, NULL);
+		if (!s.rb) {
+			fprintf(stderr, "rxlat: cannot set up the event ring buffer: %s\n",
+				strerror(errno));
+			ret = EXIT_RUNTIME;
+			goto cleanup;
+		}
+		report_events_header(stdout, &o);
+	}
+	s.wall_offset = wall_offset_ns();
+	{
+		char d[256];
+
+		fprintf(stderr, "rxlat: tracing UDP receive latency; hooks (%s):\n",
+			hook_mode_name(o.hooks));
+		for (int i = 0; i < RX_NSTAGES - 1; i++) {
+			plan_describe_stage(&s.t.plan, i, d, sizeof(d));
+			fprintf(stderr, "rxlat:   %-7s %s\n", stage_names[i], d);
+		}
+		if (s.t.plan.why[0][0])
+			fprintf(stderr, "rxlat:   (enqueue: passed over %s)\n", s.t.plan.why[0]);
+		if (s.t.plan.why[1][0])
+			fprintf(stderr, "rxlat:   (read: passed over %s)\n", s.t.plan.why[1]);
+		fprintf(stderr, "rxlat: %s\n", o.duration_s ? "running" : "Ctrl-C to end");
+	}
+	ret = run(&s) ? EXIT_RUNTIME : EXIT_OK;
+
+cleanup:
+	ring_buffer__free(s.rb);
+	tracer_stop(&s.t);
+	free(s.now);
+	return ret;
+}

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "rxlat.skel.h"
+#include "hist.h"
+#include "tracer.h"
+
+/* What each program does, so the plan can switch it on or off. */
+enum prog_role {
+	ROLE_FIRST,		/* t0 entry tracepoints */
+	ROLE_NETIF,		/* t1 */
+	ROLE_ENQ,		/* t2 */
+	ROLE_ENQ_FAIL,		/* drops right after t2 */
+	ROLE_KFREE,		/* kfree_skb with rx_sk */
+	ROLE_RECV,		/* t3 */
+	ROLE_RECV_NOBLOCK,	/* t3, pre-5.19 udp_recvmsg */
+	ROLE_SK_FREE,		/* address-keyed state cleanup */
+};
+
+struct prog_desc {
+	const char *name;
+	enum prog_role role;
+	int family;		/* -1: any */
+	const char *tp;		/* tracepoint it needs, if any */
+};
+
+static const struct prog_desc progs[] = {
+	{ "tp_netif_rx_entry", ROLE_FIRST, -1, "netif_rx_entry" },
+	{ "tp_napi_gro_receive_entry", ROLE_FIRST, -1, "napi_gro_receive_entry" },
+	{ "tp_netif_receive_skb_entry", ROLE_FIRST, -1, "netif_receive_skb_entry" },
+	{ "tp_netif_receive_skb_list_entry", ROLE_FIRST, -1, "netif_receive_skb_list_entry" },
+	{ "tp_napi_gro_frags_entry", ROLE_FIRST, -1, "napi_gro_frags_entry" },
+	{ "tp_netif_receive_skb", ROLE_NETIF, -1, "netif_receive_skb" },
+	{ "fentry_udp_enqueue", ROLE_ENQ, RX_HOOK_FENTRY, NULL },
+	{ "kprobe_udp_enqueue", ROLE_ENQ, RX_HOOK_KPROBE, NULL },
+	{ "cg_ingress", ROLE_ENQ, RX_HOOK_TRACEPOINT, NULL },
+	{ "fexit_udp_enqueue", ROLE_ENQ_FAIL, RX_HOOK_FENTRY, NULL },
+	{ "kretprobe_udp_enqueue", ROLE_ENQ_FAIL, RX_HOOK_KPROBE, NULL },
+	{ "tp_udp_fail_queue_rcv_skb", ROLE_ENQ_FAIL, RX_HOOK_TRACEPOINT, "udp_fail_queue_rcv_skb" },
+	{ "tp_kfree_skb", ROLE_KFREE, -1, "kfree_skb" },
+	{ "tp_sock_recv_length", ROLE_RECV, RX_HOOK_TRACEPOINT, "sock_recv_length" },
+	{ "fexit_udp_recvmsg", ROLE_RECV, RX_HOOK_FENTRY, NULL },
+	{ "fexit_udpv6_recvmsg", ROLE_RECV, RX_HOOK_FENTRY, NULL },
+	{ "fexit_udp_recvmsg_noblock", ROLE_RECV_NOBLOCK, RX_HOOK_FENTRY, NULL },
+	{ "fexit_udpv6_recvmsg_noblock", ROLE_RECV_NOBLOCK, RX_HOOK_FENTRY, NULL },
+	{ "kprobe_udp_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
+	{ "kretprobe_udp_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
+	{ "kprobe_udpv6_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
+	{ "kretprobe_udpv6_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
+	{ "fentry_sk_free", ROLE_SK_FREE, RX_HOOK_FENTRY, NULL },
+	{ "kprobe_sk_free", ROLE_SK_FREE, RX_HOOK_KPROBE, NULL },
+};
+
+static const struct prog_desc *desc_of(const struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (!strcmp(progs[i].name, name))
+			return &progs[i];
+	return NULL;
+}
+
+static bool tp_exists(const char *tp)
+{
+	/* caps_probe() saw the kernel's BTF; a missing typedef means a
+	 * missing tracepoint. Re-checking through libbpf keeps this local. */
+	struct btf *btf = btf__load_vmlinux_btf();
+	char name[128];
+	bool ok;
+
+	if (!btf)
+		return false;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	ok = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0;
+	btf__free(btf);
+	return ok;
+}
+
+/* Stage index (0 enqueue, 1 read) a role belongs to, -1 if shared. */
+static int role_stage(enum prog_role r)
+{
+	switch (r) {
+	case ROLE_ENQ: case ROLE_ENQ_FAIL: return 0;
+	case ROLE_RECV: case ROLE_RECV_NOBLOCK: return 1;
+	default: return -1;
+	}
+}
+
+static bool wanted(const struct prog_desc *d, const struct tracer *t)
+{
+	const struct hook_plan *p = &t->plan;
+	const struct kernel_caps *c = &t->caps;
+	int sk_free_family;
+
+	if (d->tp && !tp_exists(d->tp))
+		return false;
+	switch (d->role) {
+	case ROLE_FIRST:
+	case ROLE_NETIF:
+		return true;
+	case ROLE_ENQ:
+	case ROLE_ENQ_FAIL:
+		return d->family == (int)p->enq;
+	case ROLE_KFREE:
+		return p->kfree_skb_drops;
+	case ROLE_RECV:
+		if (d->family == RX_HOOK_FENTRY && c->recvmsg_has_noblock)
+			return false;
+		return d->family == (int)p->recv;
+	case ROLE_RECV_NOBLOCK:
+		return c->recvmsg_has_noblock && d->family == (int)p->recv;
+	case ROLE_SK_FREE:
+		if (!p->sock_state_hash)
+			return false;
+		sk_free_family = c->fentry ? RX_HOOK_FENTRY : RX_HOOK_KPROBE;
+		return d->family == sk_free_family;
+	}
+	return false;
+}
+
+static int configure(struct tracer *t, const struct rxlat_opts *o)
+{
+	struct rxlat_bpf *s = t->skel;
+	struct rxlat_bpf__rodata *ro = s->rodata;
+	struct bpf_program *prog;
+	int err;
+
+	for (uint32_t i = 0; i < o->npids; i++)
+		ro->filter_pids[i] = o->pids[i];
+	ro->n_filter_pids = o->npids;
+	if (o->have_comm) {
+		memcpy((char *)ro->filter_comm, o->comm, sizeof(o->comm));
+		ro->have_filter_comm = true;
+	}
+	ro->port_lo = o->port_lo;
+	ro->port_hi = o->port_hi;
+	ro->want_family = (uint8_t)o->family;
+	ro->emit_events = o->events;
+	ro->aggregate = true;
+	ro->skb_slot_mask = o->slots - 1;
+	ro->sock_state_hash = t->plan.sock_state_hash;
+	ro->have_atomic_fetch = t->caps.atomic_fetch;
+	ro->recvmsg_has_noblock = t->caps.recvmsg_has_noblock;
+
+	err = bpf_map__set_max_entries(s->maps.skb_slots, o->slots);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.events,
+					       o->events ? (uint32_t)o->ringbuf_size : 4096);
+	if (!err && t->plan.sock_state_hash)
+		err = bpf_map__set_max_entries(s->maps.sock_rings_h, o->sockets);
+	if (err)
+		return err;
+
+	bpf_object__for_each_program(prog, s->obj) {
+		const struct prog_desc *d = desc_of(prog);
+
+		bpf_program__set_autoload(prog, d && wanted(d, t));
+	}
+	return 0;
+}
+
+static int attach_all(struct tracer *t, int *failed_stage, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		const struct prog_desc *d = desc_of(prog);
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (t->nlinks >= TRACER_MAX_LINKS) {
+			snprintf(err, errlen, "too many programs to attach");
+			return -E2BIG;
+		}
+		if (d->role == ROLE_ENQ && d->family == RX_HOOK_TRACEPOINT)
+			link = bpf_program__attach_cgroup(prog, t->cgroup_fd);
+		else
+			link = bpf_program__attach(prog);
+		if (!link) {
+			int e = -errno;
+
+			*failed_stage = role_stage(d->role);
+			snprintf(err, errlen, "cannot attach %s (%s): %s", bpf_program__name(prog),
+				 bpf_program__section_name(prog), strerror(-e));
+			return e;
+		}
+		t->links[t->nlinks++] = link;
+	}
+	return 0;
+}
+
+static void teardown(struct tracer *t)
+{
+	while (t->nlinks > 0)
+		bpf_link__destroy(t->links[--t->nlinks]);
+	rxlat_bpf__destroy(t->skel);
+	t->skel = NULL;
+	if (t->cgroup_fd >= 0)
+		close(t->cgroup_fd);
+	t->cgroup_fd = -1;
+}
+
+static const char *load_hint(int e)
+{
+	switch (e) {
+	case -EPERM:
+	case -EACCES:
+		return " (rxlat needs root, or CAP_BPF and CAP_PERFMON)";
+	case -ENOMEM:
+		return " (locked-memory limit too low? try ulimit -l unlimited)";
+	default:
+		return "";
+	}
+}
+
+int tracer_start(struct tracer *t, const struct rxlat_opts *o, char *err, size_t errlen)
+{
+	bool refused[2][RX_NHOOK_FAMILIES] = {};
+	int e;
+
+	memset(t, 0, sizeof(*t));
+	t->cgroup_fd = -1;
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->ncpus <= 0) {
+		snprintf(err, errlen, "cannot count possible CPUs");
+		return -EINVAL;
+	}
+	e = caps_probe(&t->caps, err, errlen);
+	if (e)
+		return e;
+
+	/* In auto mode a family that fails to load or attach is passed over
+	 * for its stage and the next one tried. */
+	for (int attempt = 0; attempt < 2 * RX_NHOOK_FAMILIES; attempt++) {
+		int failed_stage = -1;
+
+		e = plan_hooks(&t->plan, &t->caps, o->hooks, refused, err, errlen);
+		if (e)
+			return e;
+		t->skel = rxlat_bpf__open();
+		if (!t->skel) {
+			e = -errno;
+			snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-e));
+			return e;
+		}
+		e = configure(t, o);
+		if (e) {
+			snprintf(err, errlen, "cannot configure the BPF object: %s", strerror(-e));
+			teardown(t);
+			return e;
+		}
+		if (t->plan.enq == RX_HOOK_TRACEPOINT) {
+			t->cgroup_fd = open(t->caps.cgroup2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (t->cgroup_fd < 0) {
+				e = -errno;
+				snprintf(err, errlen, "cannot open cgroup-v2 root %s: %s",
+					 t->caps.cgroup2, strerror(-e));
+				teardown(t);
+				return e;
+			}
+		}
+		e = rxlat_bpf__load(t->skel);
+		if (e) {
+			snprintf(err, errlen, "cannot load the BPF programs: %s%s (run with -v for the verifier log)",
+				 strerror(-e), load_hint(e));
+			/* which family failed is unknown at load: retry only
+			 * by giving up the least portable one in use */
+			if (o->hooks == HOOKS_AUTO && (t->plan.enq == RX_HOOK_FENTRY ||
+						       t->plan.recv == RX_HOOK_FENTRY)) {
+				refused[0][RX_HOOK_FENTRY] = refused[1][RX_HOOK_FENTRY] = true;
+				teardown(t);
+				continue;
+			}
+			teardown(t);
+			return e;
+		}
+		e = attach_all(t, &failed_stage, err, errlen);
+		if (!e)
+			break;
+		teardown(t);
+		if (o->hooks != HOOKS_AUTO || failed_stage < 0)
+			return e;
+		refused[failed_stage][failed_stage ? t->plan.recv : t->plan.enq] = true;
+	}
+	if (!t->skel)
+		return e ? e : -EINVAL;
+
+	t->percpu_buf = calloc((size_t)t->ncpus, sizeof(struct rx_hist));
+	if (!t->percpu_buf) {
+		snprintf(err, errlen, "out of memory");
+		tracer_stop(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void tracer_stop(struct tracer *t)
+{
+	teardown(t);
+	free(t->percpu_buf);
+	t->percpu_buf = NULL;
+}
+
+int tracer_read(struct tracer *t, struct rx_hist hists[RX_NSTAGES], struct rx_counters *c)
+{
+	int hfd = bpf_map__fd(t->skel->maps.hists);
+	int cfd = bpf_map__fd(t->skel->maps.counters);
+	struct rx_hist *ph = t->percpu_buf;
+	struct rx_counters *pc = t->percpu_buf;
+	uint32_t zero = 0;
+
+	memset(hists, 0, sizeof(struct rx_hist) * RX_NSTAGES);
+	memset(c, 0, sizeof(*c));
+	for (uint32_t s = 0; s < RX_NSTAGES; s++) {
+		if (bpf_map_lookup_elem(hfd, &s, ph))
+			return -errno;
+		for (int cpu = 0; cpu < t->ncpus; cpu++)
+			hist_merge(&hists[s], &ph[cpu]);
+	}
+	if (bpf_map_lookup_elem(cfd, &zero, pc))
+		return -errno;
+	for (int cpu = 0; cpu < t->ncpus; cpu++)
+		for (int i = 0; i < RX_NCOUNTERS; i++)
+			c->c[i] += pc[cpu].c[i];
+	return 0;
+}
+
+int tracer_events_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.events);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The BPF side's lifecycle: open, configure, load, attach, read, destroy. */
+#ifndef RXLAT_TRACER_H
+#define RXLAT_TRACER_H
+
+#include <stddef.h>
+#include "opts.h"
+#include "plan.h"
+#include "rxlat_abi.h"
+
+struct rxlat_bpf;
+struct bpf_link;
+
+#define TRACER_MAX_LINKS 32
+
+struct tracer {
+	struct rxlat_bpf *skel;
+	struct bpf_link *links[TRACER_MAX_LINKS];
+	int nlinks;
+	int cgroup_fd;
+	int ncpus;
+	struct kernel_caps caps;
+	struct hook_plan plan;
+	void *percpu_buf;	/* scratch for per-CPU map reads */
+};
+
+/* Probe, plan, load and attach. On failure, @err holds one line. */
+int tracer_start(struct tracer *t, const struct rxlat_opts *o, char *err, size_t errlen);
+/* Detach and free everything; safe on a partly started tracer. */
+void tracer_stop(struct tracer *t);
+
+/* Sum the per-CPU histograms and counters. */
+int tracer_read(struct tracer *t, struct rx_hist hists[RX_NSTAGES], struct rx_counters *c);
+int tracer_events_fd(const struct tracer *t);
+
+#endif
