@@ -85,7 +85,7 @@ static __always_inline bool reader_wanted(void)
 /* ---- t2: the packet reaches a socket's receive queue ------------------ */
 
 static __always_inline void on_enqueue(void *sk, __u64 skkey, __u16 lport,
-				       __u64 skb, bool ipv6, __u16 sport)
+				       __u64 skb, bool ipv6, const struct udphdr *uh)
 {
 	__u64 t0 = 0, t1 = 0, now;
 	__u32 ifindex = 0;
@@ -100,7 +100,8 @@ static __always_inline void on_enqueue(void *sk, __u64 skkey, __u16 lport,
 		count(RX_C_SOCK_STATE_FAIL);
 		return;
 	}
-	ring_push(r, skkey, skb, t0, t1, now, ifindex, sport, ipv6 ? ENT_IPV6 : 0);
+	ring_push(r, skkey, skb, t0, t1, now, ifindex, bpf_ntohs(uh->source),
+		  bpf_ntohs(uh->len), ipv6 ? ENT_IPV6 : 0);
 	count(RX_C_ENQUEUED);
 }
 
@@ -112,22 +113,16 @@ static __always_inline void on_enqueue_failed(void *sk, __u64 skkey, __u64 skb)
 		count(RX_C_DROPPED);
 }
 
-static __always_inline __u16 udp_sport_of(struct sk_buff *skb)
+static __always_inline void on_enqueue_sk(struct sock *sk, struct sk_buff *skb)
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	__u16 th = BPF_CORE_READ(skb, transport_header);
-	__be16 port = 0;
-
-	bpf_probe_read_kernel(&port, sizeof(port), head + th);
-	return bpf_ntohs(port);
-}
-
-static __always_inline void on_enqueue_sk(struct sock *sk, struct sk_buff *skb)
-{
 	__u16 proto = BPF_CORE_READ(skb, protocol);
+	struct udphdr uh = {};
 
+	bpf_probe_read_kernel(&uh, sizeof(uh), head + th);
 	on_enqueue(sk, (__u64)sk, BPF_CORE_READ(sk, __sk_common.skc_num), (__u64)skb,
-		   proto == bpf_htons(ETH_P_IPV6), udp_sport_of(skb));
+		   proto == bpf_htons(ETH_P_IPV6), &uh);
 }
 
 SEC("fentry/__udp_enqueue_schedule_skb")
@@ -194,9 +189,9 @@ SEC("cgroup_skb/ingress")
 int cg_ingress(struct __sk_buff *ctx)
 {
 	struct bpf_sock *bsk = ctx->sk;
+	struct udphdr uh = {};
 	struct sk_buff *skb;
 	__u16 th, nh;
-	__be16 port = 0;
 	bool ipv6;
 
 	if (!bsk)
@@ -208,9 +203,9 @@ int cg_ingress(struct __sk_buff *ctx)
 	ipv6 = ctx->protocol == bpf_htons(ETH_P_IPV6);
 	th = skb->transport_header;
 	nh = skb->network_header;
-	bpf_skb_load_bytes(ctx, (__u16)(th - nh), &port, sizeof(port));
-	on_enqueue(bsk, (__u64)skb->sk, (__u16)bsk->src_port, (__u64)skb, ipv6,
-		   bpf_ntohs(port));
+	/* the program sees the packet from its network header on */
+	bpf_skb_load_bytes(ctx, (__u16)(th - nh), &uh, sizeof(uh));
+	on_enqueue(bsk, (__u64)skb->sk, (__u16)bsk->src_port, (__u64)skb, ipv6, &uh);
 	return 1;
 }
 
@@ -295,6 +290,7 @@ static __always_inline void deliver(struct ring_entry *e, __u64 now, __u64 skadd
 	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	ev->ifindex = e->ifindex;
 	ev->len = len;
+	ev->pkt_len = e->ulen >= 8 ? e->ulen - 8 : 0;
 	ev->sport = e->sport;
 	ev->dport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	ev->cpu_enq = e->cpu;
@@ -326,7 +322,6 @@ static __always_inline void on_recv_done(void *sk, __u64 skaddr, int ret, int fl
 	/* Unconditional: a branch on these would make the verifier track
 	 * every count separately and explode the ring loops' state space. */
 	count_n(RX_C_SKIPPED, m.skipped);
-	count_n(RX_C_RING_EVICTED, m.evicted);
 	if (!reader_wanted()) {
 		if (hit)
 			count(RX_C_FILTERED);

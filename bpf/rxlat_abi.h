@@ -103,11 +103,13 @@ struct rx_event {
 	__u32 netns;			/* inode of the socket's network namespace */
 	__u32 ifindex;			/* device at netif_receive_skb (0: unknown) */
 	__u32 len;			/* bytes returned by the read */
+	__u32 pkt_len;			/* UDP payload length seen at enqueue */
 	__u16 sport;			/* packet source port, host order */
 	__u16 dport;			/* socket's local port, host order */
 	__u16 cpu_enq;			/* CPU that ran the enqueue */
 	__u16 cpu_read;			/* CPU that returned the read */
 	__u32 flags;			/* enum rx_event_flags */
+	__u32 pad;
 	char comm[RX_COMM_LEN];
 };
 
@@ -122,6 +124,6 @@ enum rx_hook_family {
 _Static_assert(sizeof(struct rx_hist) == 32 + 8 * RX_HIST_NBUCKETS, "rx_hist layout");
 _Static_assert(sizeof(struct rx_hist) <= 32768, "per-CPU map values are limited to 32 KiB");
 _Static_assert(sizeof(struct rx_counters) == 8 * RX_NCOUNTERS, "rx_counters layout");
-_Static_assert(sizeof(struct rx_event) == 88, "rx_event layout");
+_Static_assert(sizeof(struct rx_event) == 96, "rx_event layout");
 
 #endif /* RXLAT_ABI_H */

@@ -19,9 +19,13 @@
 #ifndef RXLAT_SOCK_RING_BPF_H
 #define RXLAT_SOCK_RING_BPF_H
 
-#define RING_BITS 8
+#define RING_BITS 10
 #define RING_SIZE (1u << RING_BITS)
 #define RING_MASK (RING_SIZE - 1)
+/* How many entries a read looks at. Matching is O(1) in the common cases
+ * (the read packet is the oldest entry); the window only serves reads
+ * after holes, and keeps verification fast whatever RING_SIZE is. */
+#define SCAN_WINDOW 32
 /* How far back the drop hooks look for the dropped skb (drops happen right
  * after the push, so it is near the tail). */
 #define DROP_SEARCH 16
@@ -30,8 +34,7 @@
 #define STALE_NS (1000ULL * 1000)
 
 enum ring_entry_flags {
-	ENT_DROPPED = 1 << 0,
-	ENT_IPV6 = 1 << 1,
+	ENT_IPV6 = 1 << 0,
 };
 
 struct ring_entry {
@@ -39,11 +42,12 @@ struct ring_entry {
 	__u64 t0;
 	__u64 t1;
 	__u64 t2;
-	__u32 seq;	/* push sequence + 1; 0 while being written */
+	__u32 seq;	/* push sequence + 1; 0 while written or once dropped */
 	__u32 ifindex;
 	__u16 sport;
+	__u16 ulen;	/* UDP length field: header + payload */
 	__u16 cpu;
-	__u32 flags;
+	__u16 flags;
 };
 
 struct sock_ring {
@@ -135,13 +139,18 @@ static __always_inline __u32 ring_reserve(struct sock_ring *r)
 
 static __always_inline void ring_push(struct sock_ring *r, __u64 sk, __u64 skb,
 				      __u64 t0, __u64 t1, __u64 t2, __u32 ifindex,
-				      __u16 sport, __u32 flags)
+				      __u16 sport, __u16 ulen, __u16 flags)
 {
 	__u32 seq = ring_reserve(r);
 	struct ring_entry *e = &r->e[seq & RING_MASK];
+	__u32 prev = e->seq;
 	struct last_push *lp;
 	__u32 zero = 0;
 
+	/* Overwriting an entry nobody has read or dropped loses a packet's
+	 * stamps: count it here, where it happens, and only here. */
+	if (prev && (__s32)(prev - 1 - READ_ONCE(r->head)) >= 0)
+		count(RX_C_RING_EVICTED);
 	WRITE_ONCE(e->seq, 0);
 	barrier();
 	e->skb = skb;
@@ -150,6 +159,7 @@ static __always_inline void ring_push(struct sock_ring *r, __u64 sk, __u64 skb,
 	e->t2 = t2;
 	e->ifindex = ifindex;
 	e->sport = sport;
+	e->ulen = ulen;
 	e->cpu = bpf_get_smp_processor_id();
 	e->flags = flags;
 	barrier();
@@ -163,7 +173,19 @@ static __always_inline void ring_push(struct sock_ring *r, __u64 sk, __u64 skb,
 	}
 }
 
-/* Mark @skb dropped if it is among the newest entries; true the first time. */
+/*
+ * A dropped packet leaves a hole (seq 0) that readers skip. The common
+ * drop comes right after its push on the same CPU, so the slot is usually
+ * the newest and is handed back to keep the ring free of holes.
+ */
+static __always_inline void ring_punch(struct sock_ring *r, struct ring_entry *e, __u32 seq)
+{
+	WRITE_ONCE(e->seq, 0);
+	if (have_atomic_fetch)
+		__sync_val_compare_and_swap(&r->tail, seq + 1, seq);
+}
+
+/* Drop @skb if it is among the newest entries; true the first time. */
 static __always_inline bool ring_mark_dropped(struct sock_ring *r, __u64 skb)
 {
 	__u32 tail = READ_ONCE(r->tail);
@@ -176,9 +198,7 @@ static __always_inline bool ring_mark_dropped(struct sock_ring *r, __u64 skb)
 			break;
 		if (e->seq != s + 1 || e->skb != skb)
 			continue;
-		if (e->flags & ENT_DROPPED)
-			return false;
-		e->flags |= ENT_DROPPED;
+		ring_punch(r, e, s);
 		return true;
 	}
 	return false;
@@ -195,17 +215,16 @@ static __always_inline bool ring_mark_last_push_dropped(struct sock_ring *r, __u
 	if (!lp || lp->sk != sk)
 		return false;
 	e = &r->e[lp->seq & RING_MASK];
-	if (e->seq != lp->seq + 1 || e->skb != lp->skb || (e->flags & ENT_DROPPED))
-		return false;
-	e->flags |= ENT_DROPPED;
 	lp->sk = 0;
+	if (e->seq != lp->seq + 1 || e->skb != lp->skb)
+		return false;
+	ring_punch(r, e, lp->seq);
 	return true;
 }
 
 struct ring_match {
 	struct ring_entry ent;	/* the packet the read returned */
 	__u32 skipped;		/* live entries that left the queue unseen */
-	__u32 evicted;		/* entries overwritten before they were read */
 };
 
 /*
@@ -213,59 +232,52 @@ struct ring_match {
  * skb after the read (0 if empty). Returns true with @m->ent filled when the
  * read returned a tracked packet.
  *
- * Each case is a single forward scan: nested or backward scans multiply
- * the verifier's work by the ring size. Counters are only ever added to,
- * never branched on, so the verifier need not track their values.
+ * Each case is one forward scan of at most SCAN_WINDOW entries. Counters
+ * are only ever added to, never branched on, so the verifier need not
+ * track their values.
  */
 static __always_inline bool ring_match_read(struct sock_ring *r, __u64 qhead, __u64 now,
 					    struct ring_match *m)
 {
 	__u32 head = r->head, tail = READ_ONCE(r->tail);
-	__u32 live = 0, nlive = 0, evicted = 0, stop;
+	__u32 live = 0, nlive = 0, stop = 0;
 	bool have_live = false, found = false;
 	struct ring_entry *e;
 
 	m->skipped = 0;
-	m->evicted = 0;
 	if ((__s32)(tail - head) < 0)
 		head = tail;
-	if (tail - head > RING_SIZE) {
-		m->evicted = tail - head - RING_SIZE;
+	/* older entries were overwritten (and counted) by ring_push() */
+	if (tail - head > RING_SIZE)
 		head = tail - RING_SIZE;
-	}
 
 	if (qhead) {
 		/* The read returned the newest live entry older than qhead. */
-		stop = head;
-		for (__u32 i = 0; i < RING_SIZE; i++) {
+		for (__u32 i = 0; i < SCAN_WINDOW; i++) {
 			__u32 s = head + i;
 
 			if (s == tail)
 				break;
 			e = &r->e[s & RING_MASK];
-			if (e->seq != s + 1) {
-				evicted++;
+			if (e->seq != s + 1)
 				continue;
-			}
 			if (e->skb == qhead) {
 				stop = s;
 				found = true;
 				break;
 			}
-			if (e->flags & ENT_DROPPED)
-				continue;
 			live = s;
 			nlive++;
 			have_live = true;
 		}
 		if (!found) {
 			/* The queue's head is older than anything tracked: the
-			 * read returned a packet queued before rxlat saw it. */
+			 * read returned a packet queued before rxlat saw it, or
+			 * one whose entry was overwritten. */
 			r->head = head;
 			return false;
 		}
 		r->head = stop;
-		m->evicted += evicted;
 		m->skipped = nlive - (have_live ? 1 : 0);
 		if (!have_live)
 			return false;
@@ -276,7 +288,7 @@ static __always_inline bool ring_match_read(struct sock_ring *r, __u64 qhead, __
 	/* Queue empty: the read returned the oldest live entry; newer ones
 	 * may still be between the enqueue hook and the queue. */
 	stop = head;
-	for (__u32 i = 0; i < RING_SIZE; i++) {
+	for (__u32 i = 0; i < SCAN_WINDOW; i++) {
 		__u32 s = head + i;
 
 		if (s == tail)
@@ -286,12 +298,9 @@ static __always_inline bool ring_match_read(struct sock_ring *r, __u64 qhead, __
 			if (tail - s <= 1)
 				break;	/* the newest push is still being written */
 			stop = s + 1;
-			evicted++;
 			continue;
 		}
 		stop = s + 1;
-		if (e->flags & ENT_DROPPED)
-			continue;
 		if (r->last_empty && e->t2 + STALE_NS < r->last_empty) {
 			nlive++;
 			continue;
@@ -302,7 +311,6 @@ static __always_inline bool ring_match_read(struct sock_ring *r, __u64 qhead, __
 	}
 	r->head = stop;
 	r->last_empty = now;
-	m->evicted += evicted;
 	m->skipped = nlive;
 	if (!have_live)
 		return false;

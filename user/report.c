@@ -258,9 +258,9 @@ void report_event(FILE *out, const struct rxlat_opts *o, const struct rx_event *
 		fprintf(out, "{\"type\":\"packet\",\"time_ns\":%lld,\"pid\":%u,\"tid\":%u,\"comm\":",
 			(long long)wall, e->pid, e->tid);
 		json_string(out, e->comm, RX_COMM_LEN);
-		fprintf(out, ",\"family\":%d,\"sport\":%u,\"dport\":%u,\"len\":%u,\"netns\":%u"
-			",\"ifindex\":%u,\"cpu_enqueue\":%u,\"cpu_read\":%u",
-			e->flags & RX_EV_IPV6 ? 6 : 4, e->sport, e->dport, e->len, e->netns,
+		fprintf(out, ",\"family\":%d,\"sport\":%u,\"dport\":%u,\"len\":%u,\"pkt_len\":%u"
+			",\"netns\":%u,\"ifindex\":%u,\"cpu_enqueue\":%u,\"cpu_read\":%u",
+			e->flags & RX_EV_IPV6 ? 6 : 4, e->sport, e->dport, e->len, e->pkt_len, e->netns,
 			e->ifindex, e->cpu_enq, e->cpu_read);
 		for (int i = 0; i < RX_NSTAGES; i++) {
 			if (e->stage_ns[i] == RX_NO_VALUE)
