@@ -48,7 +48,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean test check deps vmtest bench FORCE
+.PHONY: all clean test check deps vmtest bench demo tools FORCE
 all: rxlat
 
 $(OUTPUT):
@@ -89,9 +89,19 @@ clean:
 deps:
 	$(Q)tools/install-deps.sh
 
+# Helper and traffic binaries used by the tests, the demo and the benchmarks.
+tools:
+	$(Q)$(MAKE) -C tests helpers traffic
+
+# The README's first command: set up, then trace a ping-pong between two
+# namespaces created for the purpose.
+demo: deps
+	$(Q)$(MAKE) rxlat tools
+	$(Q)tools/demo.sh
+
 test: rxlat
 	$(Q)$(MAKE) -C tests
-	$(Q)tests/run.sh
+	$(Q)tests/run.sh $(T)
 
 # Everything a fresh machine needs, then the suite: the README's test command.
 check: deps
