@@ -2,9 +2,15 @@
 /*
  * rxlat's kernel side: stamps each UDP packet at its first sighting (t0),
  * at netif_receive_skb (t1), at the socket enqueue (t2) and when a recv*()
- * returns it (t3). Each event has one handler; the per-hook programs below
- * are thin wrappers, so the fentry, kprobe and tracepoint/cgroup variants
- * share all logic. The loader enables one variant per stage.
+ * returns it (t3), and keeps the books on every packet it saw.
+ *
+ * Each event has one handler; the per-hook programs at the end are thin
+ * wrappers, so the fentry, kprobe and tracepoint/cgroup variants share all
+ * logic. The loader enables one variant per stage.
+ *
+ * Nothing here uses fetching atomics: 5.10's verifier rejects an object that
+ * merely contains them, and the matching does not need them (see
+ * sock_state.bpf.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,13 +25,10 @@
 #define AF_INET6 10
 #define MSG_PEEK 2
 #define MSG_ERRQUEUE 0x2000
+#define ENOMEM 12
 
-#ifndef READ_ONCE
-#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
-#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
-#endif
-#ifndef barrier
-#define barrier() asm volatile("" ::: "memory")
+#ifndef barrier_var
+#define barrier_var(var) asm volatile("" : "+r"(var))
 #endif
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -36,19 +39,26 @@ const volatile __u32 filter_pids[MAX_PIDS] = {};
 const volatile __u32 n_filter_pids = 0;
 const volatile char filter_comm[RX_COMM_LEN] = {};
 const volatile bool have_filter_comm = false;
-const volatile __u16 port_lo = 0;
+const volatile __u16 port_lo = 1;
 const volatile __u16 port_hi = 65535;
 const volatile __u8 want_family = 0;	/* 0 any, 4, 6 */
+/* udp_recvmsg()'s arity: 6 before 5.19 (noblock), 5 until 7.1, then 4. */
+const volatile __u32 recvmsg_nargs = 5;
 
-#include "skb_track.bpf.h"
 #include "stats.bpf.h"
-#include "sock_ring.bpf.h"
+#include "skb_slots.bpf.h"
+#include "sock_state.bpf.h"
 
 extern void *bpf_cast_to_kern_ctx(void *) __ksym __weak;
 
 static __always_inline bool family_wanted(bool ipv6)
 {
 	return !want_family || (want_family == 6) == ipv6;
+}
+
+static __always_inline bool port_wanted(__u16 port)
+{
+	return port >= port_lo && port <= port_hi;
 }
 
 static __always_inline bool reader_wanted(void)
@@ -82,35 +92,236 @@ static __always_inline bool reader_wanted(void)
 	return true;
 }
 
-/* ---- t2: the packet reaches a socket's receive queue ------------------ */
-
-static __always_inline void on_enqueue(void *sk, __u64 skkey, __u16 lport,
-				       __u64 skb, bool ipv6, const struct udphdr *uh)
+static __always_inline __u32 reason_of(enum skb_drop_reason r, __u32 fallback)
 {
-	__u64 t0 = 0, t1 = 0, now;
-	__u32 ifindex = 0;
-	struct sock_ring *r;
-
-	if (lport < port_lo || lport > port_hi || !family_wanted(ipv6))
-		return;
-	now = bpf_ktime_get_ns();
-	take_skb_stamps(skb, &t0, &t1, &ifindex);
-	r = ring_get(sk, skkey, true);
-	if (!r) {
-		count(RX_C_SOCK_STATE_FAIL);
-		return;
-	}
-	ring_push(r, skkey, skb, t0, t1, now, ifindex, bpf_ntohs(uh->source),
-		  bpf_ntohs(uh->len), ipv6 ? ENT_IPV6 : 0);
-	count(RX_C_ENQUEUED);
+	return r < RX_NREASONS ? r : fallback;
 }
 
-static __always_inline void on_enqueue_failed(void *sk, __u64 skkey, __u64 skb)
-{
-	struct sock_ring *r = ring_get(sk, skkey, false);
+/* ---- t0 / t1: the device hand-off and netif_receive_skb ---------------- */
 
-	if (r && ring_mark_dropped(r, skb))
-		count(RX_C_DROPPED);
+/* The skb seen at t0 on this CPU that is no UDP packet we want, so that t1
+ * need not parse it again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} not_wanted SEC(".maps");
+
+/* Is the packet at skb->data (its network header, at these hooks) a UDP
+ * datagram the filters keep? Fragments and IPv6 extension headers are not
+ * parsed: such packets are picked up at the socket instead. */
+static __always_inline bool wanted_udp(const struct sk_buff *skb)
+{
+	__u16 proto = BPF_CORE_READ(skb, protocol);
+	unsigned char *data = BPF_CORE_READ(skb, data);
+	__u8 h[48];
+	__u32 off;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		if (!family_wanted(false) || bpf_probe_read_kernel(h, 28, data))
+			return false;
+		/* version 4, UDP, neither a fragment nor more to come */
+		if ((h[0] >> 4) != 4 || h[9] != IPPROTO_UDP || (h[6] & 0x3f) || h[7])
+			return false;
+		off = (h[0] & 0xf) * 4;
+		if (off != 20 && bpf_probe_read_kernel(h + 20, 8, data + (off & 0x3c)))
+			return false;
+		return port_wanted((h[22] << 8) | h[23]);
+	}
+	if (proto == bpf_htons(ETH_P_IPV6)) {
+		if (!family_wanted(true) || bpf_probe_read_kernel(h, 48, data))
+			return false;
+		return h[6] == IPPROTO_UDP && port_wanted((h[42] << 8) | h[43]);
+	}
+	return false;
+}
+
+static __always_inline void remember_not_wanted(__u64 skb)
+{
+	__u32 zero = 0;
+	__u64 *nw = bpf_map_lookup_elem(&not_wanted, &zero);
+
+	if (nw)
+		*nw = skb;
+}
+
+static __always_inline bool known_not_wanted(__u64 skb)
+{
+	__u32 zero = 0;
+	__u64 *nw = bpf_map_lookup_elem(&not_wanted, &zero);
+
+	return nw && *nw == skb;
+}
+
+/* Start tracking a packet: a fresh slot, counted as seen. */
+static __always_inline struct skb_slot *track(__u64 skb, __u64 now)
+{
+	struct skb_slot *s;
+	bool evicted;
+
+	s = slot_claim(skb, now, &evicted);
+	if (!s)
+		return NULL;
+	if (evicted)
+		count(RX_C_EVICTED);
+	__builtin_memset(s, 0, sizeof(*s));
+	s->skb = skb;
+	s->state = SLOT_RX;
+	s->passes = 1;
+	s->tpass = now;
+	count(RX_C_SEEN);
+	return s;
+}
+
+static __always_inline void on_first_sighting(const struct sk_buff *skb)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct skb_slot *s = slot_find((__u64)skb, PRE_SOCKET);
+
+	if (s) {
+		if (s->state == SLOT_XMIT) {
+			/* Sent by one device, received by another (veth into a
+			 * container, a tunnel): the same packet's next pass. */
+			count_n(RX_C_FORWARDED, (__u64)-1);
+			count(RX_C_PASSES);
+			s->state = SLOT_RX;
+			s->passes++;
+			s->tpass = now;
+			return;
+		}
+		return;	/* already tracked: a second entry hook in one pass */
+	}
+	if (!wanted_udp(skb)) {
+		remember_not_wanted((__u64)skb);
+		return;
+	}
+	s = track((__u64)skb, now);
+	if (s)
+		s->t0 = now;
+}
+
+static __always_inline void on_netif_receive(struct sk_buff *skb)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct skb_slot *s = slot_find((__u64)skb, IN(SLOT_RX));
+	struct net_device *dev;
+
+	if (!s) {
+		if (known_not_wanted((__u64)skb) || !wanted_udp(skb))
+			return;
+		s = track((__u64)skb, now);
+		if (!s)
+			return;
+	}
+	if (s->t1)
+		return;	/* a later pass: keep the first */
+	s->t1 = now;
+	dev = BPF_CORE_READ(skb, dev);
+	s->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+}
+
+static __always_inline void on_xmit(const struct sk_buff *skb)
+{
+	struct skb_slot *s = slot_find((__u64)skb, IN(SLOT_RX));
+
+	if (s) {
+		s->state = SLOT_XMIT;
+		count(RX_C_FORWARDED);
+	}
+}
+
+/* ---- t2: the packet reaches a socket's receive queue ------------------ */
+
+/*
+ * @sk is what bpf_sk_storage_get() accepts in the calling program,
+ * @skaddr the socket's kernel address, @uh the packet's UDP header.
+ */
+static __always_inline void on_enqueue(void *sk, __u64 skaddr, __u16 lport, __u64 skb,
+				       bool ipv6, const struct udphdr *uh)
+{
+	struct sock_state *ss;
+	struct skb_slot *s;
+	bool created;
+	__u64 now;
+
+	if (!port_wanted(lport) || !family_wanted(ipv6))
+		return;
+	now = bpf_ktime_get_ns();
+	s = slot_find(skb, IN(SLOT_RX));
+	if (!s) {
+		s = track(skb, now);
+		if (!s)
+			return;
+		count(RX_C_SEEN_AT_SOCKET);
+	}
+	ss = sock_state_get(sk, skaddr, true, &created);
+	if (!ss) {
+		/* The packet is still counted: its read will be unmatched. */
+		count(RX_C_SOCK_STATE_FAIL);
+	}
+	s->state = SLOT_QUEUED;
+	s->sk = skaddr;
+	s->next = 0;
+	s->t2 = now;
+	s->sport = bpf_ntohs(uh->source);
+	s->ulen = bpf_ntohs(uh->len);
+	s->cpu = bpf_get_smp_processor_id();
+	s->flags = ipv6 ? SLOT_F_IPV6 : 0;
+	count(RX_C_ENQUEUED);
+	if (ss)
+		sock_push(ss, skaddr, skb, s, created);
+}
+
+/* The kernel freed @skb without delivering it. */
+static __always_inline void on_drop(__u64 skb, __u32 reason, __u32 no_socket)
+{
+	/* A packet before its socket first: a queued slot with this address
+	 * may belong to a packet already read (see slot_find). */
+	struct skb_slot *s = slot_find(skb, PRE_SOCKET);
+
+	if (!s)
+		s = slot_find(skb, IN(SLOT_QUEUED));
+	if (!s)
+		return;
+	switch (s->state) {
+	case SLOT_RX:
+		if (reason == no_socket)
+			count(RX_C_NO_SOCKET);
+		else
+			count_drop(s->t1 ? RX_DS_STACK : RX_DS_DRIVER, reason);
+		slot_free(s);
+		break;
+	case SLOT_QUEUED:
+		count_drop(RX_DS_SOCKET, reason);
+		s->state = SLOT_TOMB;	/* keeps the successor link */
+		break;
+	case SLOT_XMIT:
+		slot_free(s);		/* already counted as forwarded */
+		break;
+	}
+}
+
+static __always_inline __u32 no_socket_reason(void)
+{
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NO_SOCKET))
+		return bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NO_SOCKET);
+	return RX_NREASONS;	/* matches no reason */
+}
+
+/* Enqueue failures name no reason before 5.17: derive one from the errno. */
+static __always_inline void on_enqueue_failed(__u64 skb, int err)
+{
+	__u32 reason = RX_REASON_MEM;
+
+	if (err == -ENOMEM)
+		reason = bpf_core_enum_value_exists(enum skb_drop_reason,
+						    SKB_DROP_REASON_SOCKET_RCVBUFF) ?
+			 bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_SOCKET_RCVBUFF) :
+			 RX_REASON_RCVBUF;
+	else if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_PROTO_MEM))
+		reason = bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_PROTO_MEM);
+	on_drop(skb, reason, RX_NREASONS);
 }
 
 static __always_inline void on_enqueue_sk(struct sock *sk, struct sk_buff *skb)
@@ -125,132 +336,9 @@ static __always_inline void on_enqueue_sk(struct sock *sk, struct sk_buff *skb)
 		   proto == bpf_htons(ETH_P_IPV6), &uh);
 }
 
-SEC("fentry/__udp_enqueue_schedule_skb")
-int BPF_PROG(fentry_udp_enqueue, struct sock *sk, struct sk_buff *skb)
-{
-	on_enqueue_sk(sk, skb);
-	return 0;
-}
-
-SEC("fexit/__udp_enqueue_schedule_skb")
-int BPF_PROG(fexit_udp_enqueue, struct sock *sk, struct sk_buff *skb, int ret)
-{
-	if (ret)
-		on_enqueue_failed(sk, (__u64)sk, (__u64)skb);
-	return 0;
-}
-
-struct enq_args {
-	__u64 sk;
-	__u64 skb;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct enq_args);
-} enq_stash SEC(".maps");
-
-SEC("kprobe/__udp_enqueue_schedule_skb")
-int BPF_KPROBE(kprobe_udp_enqueue, struct sock *sk, struct sk_buff *skb)
-{
-	struct enq_args *a;
-	__u32 zero = 0;
-
-	on_enqueue_sk(sk, skb);
-	/* enqueue runs with BH off: the return probe fires on this CPU */
-	a = bpf_map_lookup_elem(&enq_stash, &zero);
-	if (a) {
-		a->sk = (__u64)sk;
-		a->skb = (__u64)skb;
-	}
-	return 0;
-}
-
-SEC("kretprobe/__udp_enqueue_schedule_skb")
-int BPF_KRETPROBE(kretprobe_udp_enqueue, int ret)
-{
-	struct enq_args *a;
-	__u32 zero = 0;
-
-	a = bpf_map_lookup_elem(&enq_stash, &zero);
-	if (a && ret)
-		on_enqueue_failed((void *)a->sk, a->sk, a->skb);
-	return 0;
-}
-
-/*
- * The cgroup-v2 root's ingress program runs in sk_filter_trim_cap() just
- * before the UDP enqueue, for every inet socket on the host. It must never
- * change the verdict: always return 1.
- */
-SEC("cgroup_skb/ingress")
-int cg_ingress(struct __sk_buff *ctx)
-{
-	struct bpf_sock *bsk = ctx->sk;
-	struct udphdr uh = {};
-	struct sk_buff *skb;
-	__u16 th, nh;
-	bool ipv6;
-
-	if (!bsk)
-		return 1;
-	bsk = bpf_sk_fullsock(bsk);
-	if (!bsk || bsk->protocol != IPPROTO_UDP)
-		return 1;
-	skb = bpf_cast_to_kern_ctx(ctx);
-	ipv6 = ctx->protocol == bpf_htons(ETH_P_IPV6);
-	th = skb->transport_header;
-	nh = skb->network_header;
-	/* the program sees the packet from its network header on */
-	bpf_skb_load_bytes(ctx, (__u16)(th - nh), &uh, sizeof(uh));
-	on_enqueue(bsk, (__u64)skb->sk, (__u16)bsk->src_port, (__u64)skb, ipv6, &uh);
-	return 1;
-}
-
-SEC("tp_btf/udp_fail_queue_rcv_skb")
-int BPF_PROG(tp_udp_fail_queue_rcv_skb, int rc, struct sock *sk)
-{
-	struct sock_ring *r = ring_get(sk, (__u64)sk, false);
-
-	if (r && ring_mark_last_push_dropped(r, (__u64)sk))
-		count(RX_C_DROPPED);
-	return 0;
-}
-
-/* Linux 6.11+: kfree_skb names the receiving socket of a dropped packet. */
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location,
-	     enum skb_drop_reason reason, struct sock *rx_sk)
-{
-	if (!rx_sk)
-		return 0;
-	on_enqueue_failed(rx_sk, (__u64)rx_sk, (__u64)skb);
-	return 0;
-}
-
 /* ---- t3: a recv*() returned ------------------------------------------- */
 
-static __always_inline __u64 queue_head(__u64 skaddr)
-{
-	struct udp_sock *up = (void *)skaddr;
-	struct sock *sk = (void *)skaddr;
-	__u64 first = 0;
-
-	/* udp_recvmsg() reads reader_queue first and refills it from
-	 * sk_receive_queue; an empty list points at itself. */
-	bpf_core_read(&first, sizeof(first), &up->reader_queue.next);
-	if (first && first != (__u64)&up->reader_queue)
-		return first;
-	first = 0;
-	bpf_core_read(&first, sizeof(first), &sk->sk_receive_queue.next);
-	if (first && first != (__u64)&sk->sk_receive_queue)
-		return first;
-	return 0;
-}
-
-static __always_inline void deliver(struct ring_entry *e, __u64 now, __u64 skaddr, int len)
+static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 skaddr, int len)
 {
 	struct sock *sk = (void *)skaddr;
 	__u64 st[RX_NSTAGES];
@@ -291,11 +379,12 @@ static __always_inline void deliver(struct ring_entry *e, __u64 now, __u64 skadd
 	ev->ifindex = e->ifindex;
 	ev->len = len;
 	ev->pkt_len = e->ulen >= 8 ? e->ulen - 8 : 0;
+	ev->passes = e->passes;
 	ev->sport = e->sport;
 	ev->dport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	ev->cpu_enq = e->cpu;
 	ev->cpu_read = bpf_get_smp_processor_id();
-	ev->flags = (e->flags & ENT_IPV6) ? RX_EV_IPV6 : 0;
+	ev->flags = (e->flags & SLOT_F_IPV6) ? RX_EV_IPV6 : 0;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	/* No wakeup: the loader polls. A wakeup per packet costs the traced
 	 * ping-pong tens of microseconds. */
@@ -304,36 +393,186 @@ static __always_inline void deliver(struct ring_entry *e, __u64 now, __u64 skadd
 
 static __always_inline void on_recv_done(void *sk, __u64 skaddr, int ret, int flags)
 {
-	struct sock_ring *r;
-	struct ring_match m;
+	struct sock_state *ss;
+	struct read_match m;
+	bool created;
 	__u64 now;
-	bool hit;
 
 	if (ret < 0 || (flags & (MSG_PEEK | MSG_ERRQUEUE)))
 		return;
-	r = ring_get(sk, skaddr, false);
-	if (!r) {
+	ss = sock_state_get(sk, skaddr, false, &created);
+	if (!ss) {
 		if (reader_wanted())
 			count(RX_C_UNTRACKED_READ);
 		return;
 	}
 	now = bpf_ktime_get_ns();
-	hit = ring_match_read(r, queue_head(skaddr), now, &m);
-	/* Unconditional: a branch on these would make the verifier track
-	 * every count separately and explode the ring loops' state space. */
-	count_n(RX_C_SKIPPED, m.skipped);
+	sock_read(ss, skaddr, queue_head(skaddr), now, &m);
+	/* Unconditional: a branch on the count would make the verifier
+	 * track each value separately. */
+	count_n(RX_C_UNMEASURED, m.skipped);
+	if (!m.hit) {
+		if (reader_wanted())
+			count(RX_C_UNTRACKED_READ);
+		return;
+	}
 	if (!reader_wanted()) {
-		if (hit)
-			count(RX_C_FILTERED);
+		count(RX_C_FILTERED);
 		return;
 	}
-	if (!hit) {
-		count(RX_C_UNTRACKED_READ);
-		return;
-	}
-	deliver(&m.ent, now, skaddr, ret);
+	deliver(&m.slot, now, skaddr, ret);
 }
 
+/* ======================= per-hook wrappers ============================== */
+
+/* t0 */
+SEC("tp_btf/netif_rx_entry")
+int BPF_PROG(tp_netif_rx_entry, const struct sk_buff *skb)
+{
+	on_first_sighting(skb);
+	return 0;
+}
+
+SEC("tp_btf/napi_gro_receive_entry")
+int BPF_PROG(tp_napi_gro_receive_entry, const struct sk_buff *skb)
+{
+	on_first_sighting(skb);
+	return 0;
+}
+
+SEC("tp_btf/netif_receive_skb_entry")
+int BPF_PROG(tp_netif_receive_skb_entry, const struct sk_buff *skb)
+{
+	on_first_sighting(skb);
+	return 0;
+}
+
+SEC("tp_btf/netif_receive_skb_list_entry")
+int BPF_PROG(tp_netif_receive_skb_list_entry, const struct sk_buff *skb)
+{
+	on_first_sighting(skb);
+	return 0;
+}
+
+SEC("tp_btf/napi_gro_frags_entry")
+int BPF_PROG(tp_napi_gro_frags_entry, const struct sk_buff *skb)
+{
+	on_first_sighting(skb);
+	return 0;
+}
+
+/* t1 */
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(tp_netif_receive_skb, struct sk_buff *skb)
+{
+	on_netif_receive(skb);
+	return 0;
+}
+
+/* a device sends a tracked packet away */
+SEC("tp_btf/net_dev_start_xmit")
+int BPF_PROG(tp_net_dev_start_xmit, const struct sk_buff *skb)
+{
+	on_xmit(skb);
+	return 0;
+}
+
+/* t2 */
+SEC("fentry/__udp_enqueue_schedule_skb")
+int BPF_PROG(fentry_udp_enqueue, struct sock *sk, struct sk_buff *skb)
+{
+	on_enqueue_sk(sk, skb);
+	return 0;
+}
+
+SEC("fexit/__udp_enqueue_schedule_skb")
+int BPF_PROG(fexit_udp_enqueue, struct sock *sk, struct sk_buff *skb, int ret)
+{
+	if (ret)
+		on_enqueue_failed((__u64)skb, ret);
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} enq_skb SEC(".maps");
+
+SEC("kprobe/__udp_enqueue_schedule_skb")
+int BPF_KPROBE(kprobe_udp_enqueue, struct sock *sk, struct sk_buff *skb)
+{
+	__u32 zero = 0;
+	__u64 *stash;
+
+	on_enqueue_sk(sk, skb);
+	/* enqueue runs with BH off: the return probe fires on this CPU */
+	stash = bpf_map_lookup_elem(&enq_skb, &zero);
+	if (stash)
+		*stash = (__u64)skb;
+	return 0;
+}
+
+SEC("kretprobe/__udp_enqueue_schedule_skb")
+int BPF_KRETPROBE(kretprobe_udp_enqueue, int ret)
+{
+	__u32 zero = 0;
+	__u64 *stash = bpf_map_lookup_elem(&enq_skb, &zero);
+
+	if (stash && ret)
+		on_enqueue_failed(*stash, ret);
+	return 0;
+}
+
+/*
+ * The cgroup-v2 root's ingress program runs in sk_filter_trim_cap() just
+ * before the UDP enqueue, for every inet socket on the host. It must never
+ * change the verdict: always return 1.
+ */
+SEC("cgroup_skb/ingress")
+int cg_ingress(struct __sk_buff *ctx)
+{
+	struct bpf_sock *bsk = ctx->sk;
+	struct udphdr uh = {};
+	struct sk_buff *skb;
+	struct sock *ksk;
+	__u16 th, nh;
+
+	if (!bsk)
+		return 1;
+	bsk = bpf_sk_fullsock(bsk);
+	if (!bsk || bsk->protocol != IPPROTO_UDP)
+		return 1;
+	skb = bpf_cast_to_kern_ctx(ctx);
+	ksk = skb->sk;
+	if (!ksk)	/* the verifier wants the check before any use */
+		return 1;
+	th = skb->transport_header;
+	nh = skb->network_header;
+	/* the program sees the packet from its network header on */
+	bpf_skb_load_bytes(ctx, (__u16)(th - nh), &uh, sizeof(uh));
+	on_enqueue(bsk, (__u64)ksk, (__u16)bsk->src_port, (__u64)skb,
+		   ctx->protocol == bpf_htons(ETH_P_IPV6), &uh);
+	return 1;
+}
+
+/* Every drop: the kernel's reason (5.17+) and, from 6.11, the socket. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	on_drop((__u64)skb, reason_of(reason, RX_REASON_UNKNOWN), no_socket_reason());
+	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tp_kfree_skb_noreason, struct sk_buff *skb, void *location)
+{
+	on_drop((__u64)skb, RX_REASON_UNKNOWN, RX_NREASONS);
+	return 0;
+}
+
+/* t3 */
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 {
@@ -348,36 +587,41 @@ int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
-/* Linux 5.19 dropped udp_recvmsg()'s noblock argument: one wrapper each. */
-SEC("fexit/udp_recvmsg")
-int BPF_PROG(fexit_udp_recvmsg, struct sock *sk, struct msghdr *msg, size_t len,
-	     int flags, int *addr_len, int ret)
+/*
+ * udp_recvmsg() and udpv6_recvmsg() changed arity twice (noblock went in
+ * 5.19, addr_len in 7.2). One program reads flags and the return value at
+ * the offsets the running kernel uses; the loader sets recvmsg_nargs, and
+ * the verifier drops the other branches as dead code.
+ */
+static __always_inline void fexit_recvmsg(__u64 *ctx)
 {
+	struct sock *sk = (void *)ctx[0];
+	int flags, ret;
+
+	if (recvmsg_nargs == 6) {
+		flags = (int)ctx[4];
+		ret = (int)ctx[6];
+	} else if (recvmsg_nargs == 5) {
+		flags = (int)ctx[3];
+		ret = (int)ctx[5];
+	} else {
+		flags = (int)ctx[3];
+		ret = (int)ctx[4];
+	}
 	on_recv_done(sk, (__u64)sk, ret, flags);
-	return 0;
 }
 
 SEC("fexit/udp_recvmsg")
-int BPF_PROG(fexit_udp_recvmsg_noblock, struct sock *sk, struct msghdr *msg, size_t len,
-	     int noblock, int flags, int *addr_len, int ret)
+int fexit_udp_recvmsg(__u64 *ctx)
 {
-	on_recv_done(sk, (__u64)sk, ret, flags);
+	fexit_recvmsg(ctx);
 	return 0;
 }
 
 SEC("fexit/udpv6_recvmsg")
-int BPF_PROG(fexit_udpv6_recvmsg, struct sock *sk, struct msghdr *msg, size_t len,
-	     int flags, int *addr_len, int ret)
+int fexit_udpv6_recvmsg(__u64 *ctx)
 {
-	on_recv_done(sk, (__u64)sk, ret, flags);
-	return 0;
-}
-
-SEC("fexit/udpv6_recvmsg")
-int BPF_PROG(fexit_udpv6_recvmsg_noblock, struct sock *sk, struct msghdr *msg, size_t len,
-	     int noblock, int flags, int *addr_len, int ret)
-{
-	on_recv_done(sk, (__u64)sk, ret, flags);
+	fexit_recvmsg(ctx);
 	return 0;
 }
 
@@ -394,16 +638,17 @@ struct {
 	__type(value, struct recv_args);
 } recv_stash SEC(".maps");
 
-const volatile bool recvmsg_has_noblock = false;
-
 static __always_inline void stash_recv(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct recv_args a = {
-		.sk = PT_REGS_PARM1(ctx),
-		.flags = recvmsg_has_noblock ? PT_REGS_PARM5(ctx) : PT_REGS_PARM4(ctx),
-	};
+	__u64 p4 = PT_REGS_PARM4(ctx), p5 = PT_REGS_PARM5(ctx);
+	struct recv_args a = { .sk = PT_REGS_PARM1(ctx) };
 
+	/* Both loads first: selecting between two context offsets makes the
+	 * compiler modify the context pointer, which older verifiers reject. */
+	barrier_var(p4);
+	barrier_var(p5);
+	a.flags = recvmsg_nargs == 6 ? (int)p5 : (int)p4;
 	bpf_map_update_elem(&recv_stash, &id, &a, BPF_ANY);
 }
 
@@ -450,57 +695,13 @@ int BPF_KRETPROBE(kretprobe_udpv6_recvmsg, int ret)
 SEC("fentry/sk_free")
 int BPF_PROG(fentry_sk_free, struct sock *sk)
 {
-	ring_forget((__u64)sk);
+	sock_state_forget((__u64)sk);
 	return 0;
 }
 
 SEC("kprobe/sk_free")
 int BPF_KPROBE(kprobe_sk_free, struct sock *sk)
 {
-	ring_forget((__u64)sk);
-	return 0;
-}
-
-/* ---- t0 and t1: the device hand-off and netif_receive_skb --------------- */
-
-SEC("tp_btf/netif_rx_entry")
-int BPF_PROG(tp_netif_rx_entry, const struct sk_buff *skb)
-{
-	on_first_sighting(skb);
-	return 0;
-}
-
-SEC("tp_btf/napi_gro_receive_entry")
-int BPF_PROG(tp_napi_gro_receive_entry, const struct sk_buff *skb)
-{
-	on_first_sighting(skb);
-	return 0;
-}
-
-SEC("tp_btf/netif_receive_skb_entry")
-int BPF_PROG(tp_netif_receive_skb_entry, const struct sk_buff *skb)
-{
-	on_first_sighting(skb);
-	return 0;
-}
-
-SEC("tp_btf/netif_receive_skb_list_entry")
-int BPF_PROG(tp_netif_receive_skb_list_entry, const struct sk_buff *skb)
-{
-	on_first_sighting(skb);
-	return 0;
-}
-
-SEC("tp_btf/napi_gro_frags_entry")
-int BPF_PROG(tp_napi_gro_frags_entry, const struct sk_buff *skb)
-{
-	on_first_sighting(skb);
-	return 0;
-}
-
-SEC("tp_btf/netif_receive_skb")
-int BPF_PROG(tp_netif_receive_skb, struct sk_buff *skb)
-{
-	on_netif_receive(skb);
+	sock_state_forget((__u64)sk);
 	return 0;
 }

@@ -33,12 +33,17 @@ enum rx_stage {
 #define RX_HIST_MAX_LOG2 34
 #define RX_HIST_NBUCKETS (RX_HIST_SUB + (RX_HIST_MAX_LOG2 - RX_HIST_SUB_BITS) * RX_HIST_SUB)
 
+/* Storage is padded to a power of two: a mask then bounds any index for
+ * every verifier version. */
+#define RX_HIST_NSLOTS 2048
+_Static_assert(RX_HIST_NBUCKETS <= RX_HIST_NSLOTS, "bucket storage");
+
 struct rx_hist {
 	__u64 count;
 	__u64 sum;
 	__u64 min;
 	__u64 max;
-	__u64 bucket[RX_HIST_NBUCKETS];
+	__u64 bucket[RX_HIST_NSLOTS];
 };
 
 static inline __attribute__((always_inline)) __u32 rx_log2(__u64 v)
@@ -67,24 +72,45 @@ static inline __attribute__((always_inline)) __u32 rx_hist_bucket(__u64 v)
 	       (__u32)((v >> (e - RX_HIST_SUB_BITS)) & (RX_HIST_SUB - 1));
 }
 
-/* Event counters; every packet and every anomaly lands in one of these. */
+/*
+ * Event counters. The books: every packet counted as seen ends in exactly
+ * one outcome - delivered (measured, filtered or unmeasured), dropped,
+ * not_local, evicted - or is still in flight.
+ */
 enum rx_counter {
-	RX_C_ENQUEUED,		/* reached a traced socket's enqueue hook */
-	RX_C_DELIVERED,		/* matched to the recv*() that returned it */
-	RX_C_FILTERED,		/* delivered, but to a reader -p/-c excluded */
-	RX_C_DROPPED,		/* dropped after the enqueue hook, before any read */
-	RX_C_SKIPPED,		/* left the queue without a matching read (recv error) */
-	RX_C_UNTRACKED_READ,	/* a read returned a packet rxlat never saw enqueued */
-	RX_C_RING_EVICTED,	/* per-socket table full: oldest entry overwritten */
-	RX_C_NO_FIRST,		/* delivered without a first sighting (driver unknown) */
-	RX_C_NO_NETIF,		/* delivered without netif_receive_skb */
+	RX_C_SEEN,		/* UDP packets matching the filters, at their first hook */
+	RX_C_SEEN_AT_SOCKET,	/* of those, first seen at the socket enqueue */
+	RX_C_ENQUEUED,		/* pushed to a socket queue */
+	RX_C_DELIVERED,		/* read by a process the filters keep: measured */
+	RX_C_FILTERED,		/* read by a process -p/-c exclude */
+	RX_C_UNMEASURED,	/* left the queue by a read rxlat could not pair */
+	RX_C_DROPPED,		/* freed by the kernel before any read (see drops map) */
+	RX_C_FORWARDED,		/* sent out by a device, not received locally */
+	RX_C_NO_SOCKET,		/* no local socket for it */
+	RX_C_EVICTED,		/* tracking state overwritten: table full */
+	RX_C_UNTRACKED_READ,	/* a read returned a packet rxlat did not see queued */
+	RX_C_NO_FIRST,		/* measured without a first sighting */
+	RX_C_NO_NETIF,		/* measured without netif_receive_skb */
 	RX_C_LOST_EVENTS,	/* ring buffer full: per-packet record not sent */
 	RX_C_SOCK_STATE_FAIL,	/* could not allocate per-socket state */
+	RX_C_PASSES,		/* receive passes beyond the first (veth, tunnels) */
 	RX_NCOUNTERS,
 };
 
 struct rx_counters {
 	__u64 c[RX_NCOUNTERS];
+};
+
+/* Drops by the stage they happened in and the kernel's drop reason. */
+enum rx_drop_stage { RX_DS_DRIVER, RX_DS_STACK, RX_DS_SOCKET, RX_NDROP_STAGES };
+#define RX_NREASONS 256
+/* Reasons rxlat names itself where the kernel has no reason codes (< 5.17). */
+#define RX_REASON_UNKNOWN (RX_NREASONS - 1)
+#define RX_REASON_RCVBUF (RX_NREASONS - 2)
+#define RX_REASON_MEM (RX_NREASONS - 3)
+
+struct rx_drops {
+	__u64 n[RX_NDROP_STAGES][RX_NREASONS];
 };
 
 /* Per-packet record sent through the ring buffer (-e, --json -e). */
@@ -104,13 +130,55 @@ struct rx_event {
 	__u32 ifindex;			/* device at netif_receive_skb (0: unknown) */
 	__u32 len;			/* bytes returned by the read */
 	__u32 pkt_len;			/* UDP payload length seen at enqueue */
+	__u32 passes;			/* receive passes (1, or more after hops) */
 	__u16 sport;			/* packet source port, host order */
 	__u16 dport;			/* socket's local port, host order */
 	__u16 cpu_enq;			/* CPU that ran the enqueue */
 	__u16 cpu_read;			/* CPU that returned the read */
 	__u32 flags;			/* enum rx_event_flags */
-	__u32 pad;
 	char comm[RX_COMM_LEN];
+};
+
+/*
+ * Per-packet tracking slots (see bpf/skb_slots.bpf.h). Shared because the
+ * loader reads the table (memory-mapped) to count packets still in flight.
+ */
+enum slot_state {
+	SLOT_FREE = 0,
+	SLOT_RX,	/* seen by a receive hook, not yet at a socket */
+	SLOT_XMIT,	/* sent out by a device: forwarded, or crossing into
+			 * another namespace (it may come back as a new pass) */
+	SLOT_QUEUED,	/* pushed to a socket's receive queue */
+	SLOT_TOMB,	/* dropped after the push; kept for its successor link */
+};
+
+struct skb_slot {
+	__u64 skb;
+	__u64 sk;	/* QUEUED/TOMB: the socket */
+	__u64 next;	/* QUEUED/TOMB: the skb pushed after it to that socket */
+	__u64 t0;	/* first sighting, 0 if missed */
+	__u64 t1;	/* first netif_receive_skb, 0 if missed */
+	__u64 t2;	/* socket enqueue */
+	__u64 tpass;	/* entry time of the latest receive pass */
+	__u32 ifindex;	/* device at the first netif_receive_skb */
+	__u16 sport;	/* UDP source port, host order */
+	__u16 ulen;	/* UDP length field */
+	__u16 cpu;	/* CPU of the enqueue */
+	__u8 state;
+	__u8 passes;	/* receive passes (2+ after veth or tunnel hops) */
+	__u8 flags;	/* SLOT_F_* */
+	__u8 pad[3];
+};
+
+enum slot_flags {
+	SLOT_F_IPV6 = 1 << 0,
+};
+
+/* Slots per set; the loader sizes the table in sets (--slots / SLOT_WAYS). */
+#define SLOT_WAYS 4
+
+struct slot_set {
+	struct skb_slot w[SLOT_WAYS];
 };
 
 /* Which hook feeds the socket-enqueue (t2) and read-return (t3) stamps. */
@@ -121,9 +189,12 @@ enum rx_hook_family {
 	RX_NHOOK_FAMILIES,
 };
 
-_Static_assert(sizeof(struct rx_hist) == 32 + 8 * RX_HIST_NBUCKETS, "rx_hist layout");
+_Static_assert(sizeof(struct rx_hist) == 32 + 8 * RX_HIST_NSLOTS, "rx_hist layout");
 _Static_assert(sizeof(struct rx_hist) <= 32768, "per-CPU map values are limited to 32 KiB");
 _Static_assert(sizeof(struct rx_counters) == 8 * RX_NCOUNTERS, "rx_counters layout");
+_Static_assert(sizeof(struct rx_drops) == 8 * RX_NDROP_STAGES * RX_NREASONS, "rx_drops layout");
 _Static_assert(sizeof(struct rx_event) == 96, "rx_event layout");
+_Static_assert(sizeof(struct skb_slot) == 72, "skb_slot layout");
+_Static_assert(sizeof(struct slot_set) == 72 * SLOT_WAYS, "slot_set layout");
 
 #endif /* RXLAT_ABI_H */

@@ -21,6 +21,13 @@ struct {
 	__type(value, struct rx_counters);
 } counters SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rx_drops);
+} drops SEC(".maps");
+
 /* Resized by the loader (--ringbuf-size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -30,6 +37,7 @@ struct {
 const volatile bool emit_events = false;
 const volatile bool aggregate = true;
 
+/* n may be "negative" (two's complement): per-CPU sums still add up. */
 static __always_inline void count_n(enum rx_counter c, __u64 n)
 {
 	__u32 zero = 0;
@@ -58,8 +66,17 @@ static __always_inline void hist_add(__u32 stage, __u64 v)
 	if (v > h->max)
 		h->max = v;
 	b = rx_hist_bucket(v);
-	if (b < RX_HIST_NBUCKETS)
-		h->bucket[b]++;
+	h->bucket[b & (RX_HIST_NSLOTS - 1)]++;
+}
+
+static __always_inline void count_drop(enum rx_drop_stage stage, __u32 reason)
+{
+	__u32 zero = 0;
+	struct rx_drops *d = bpf_map_lookup_elem(&drops, &zero);
+
+	count(RX_C_DROPPED);
+	if (d && stage < RX_NDROP_STAGES)
+		d->n[stage][reason & (RX_NREASONS - 1)]++;
 }
 
 #endif /* RXLAT_STATS_BPF_H */

@@ -148,14 +148,12 @@ int caps_probe(struct kernel_caps *c, char *err, size_t errlen)
 	}
 	c->btf = true;
 	c->sk_storage_in_tracing = c->major > 5 || (c->major == 5 && c->minor >= 11);
-	c->atomic_fetch = c->major > 5 || (c->major == 5 && c->minor >= 12);
 	c->tp_sock_recv_length = has_tp(btf, "sock_recv_length");
-	c->tp_udp_fail_queue = has_tp(btf, "udp_fail_queue_rcv_skb");
-	/* typedef's proto: (void *ctx, skb, location, reason, rx_sk) */
-	c->tp_kfree_skb_rx_sk = func_proto_vlen(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF) == 5;
+	/* the typedef's proto starts with the tracepoint's void *ctx */
+	c->tp_kfree_skb_reason = func_proto_vlen(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF) >= 4;
 	c->kfunc_cast_to_kern_ctx =
 		btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) >= 0;
-	c->recvmsg_has_noblock = func_proto_vlen(btf, "udp_recvmsg", BTF_KIND_FUNC) == 6;
+	c->recvmsg_nargs = func_proto_vlen(btf, "udp_recvmsg", BTF_KIND_FUNC);
 	probe_fentry(c, btf);
 	probe_kprobe(c);
 	find_cgroup2(c);
@@ -182,6 +180,9 @@ static const char *tracepoint_gap(const struct kernel_caps *c, int stage)
 
 static const char *family_gap(const struct kernel_caps *c, enum rx_hook_family f, int stage)
 {
+	if (stage == RX_ST_SOCKET && f != RX_HOOK_TRACEPOINT &&
+	    (c->recvmsg_nargs < 4 || c->recvmsg_nargs > 6))
+		return "udp_recvmsg() has an argument list rxlat does not know";
 	switch (f) {
 	case RX_HOOK_FENTRY: return c->fentry ? NULL : c->fentry_why;
 	case RX_HOOK_KPROBE: return c->kprobe ? NULL : c->kprobe_why;
@@ -231,7 +232,6 @@ int plan_hooks(struct hook_plan *p, const struct kernel_caps *c, enum hook_mode 
 	p->recv = chosen[1];
 	p->sock_state_hash = p->enq == RX_HOOK_KPROBE || p->recv == RX_HOOK_KPROBE ||
 			     !c->sk_storage_in_tracing;
-	p->kfree_skb_drops = c->tp_kfree_skb_rx_sk;
 	if (p->sock_state_hash && !c->fentry && !c->kprobe) {
 		snprintf(err, errlen, "address-keyed socket state needs fentry or kprobe on sk_free");
 		return -ENOTSUP;

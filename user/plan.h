@@ -16,12 +16,10 @@ struct kernel_caps {
 	bool kprobe;
 	char kprobe_why[160];
 	bool tp_sock_recv_length;
-	bool tp_kfree_skb_rx_sk;	/* kfree_skb(skb, location, reason, rx_sk) */
-	bool tp_udp_fail_queue;
+	bool tp_kfree_skb_reason;	/* kfree_skb(skb, location, reason...): 5.17+ */
 	bool kfunc_cast_to_kern_ctx;
-	bool recvmsg_has_noblock;	/* udp_recvmsg() before 5.19 */
+	int recvmsg_nargs;		/* udp_recvmsg(): 6 before 5.19, 4 from 7.2 */
 	bool sk_storage_in_tracing;	/* 5.11+ */
-	bool atomic_fetch;		/* 5.12+ */
 	char cgroup2[PATH_MAX];		/* cgroup-v2 mount, "" if none */
 };
 
@@ -30,7 +28,6 @@ struct hook_plan {
 	enum rx_hook_family enq;
 	enum rx_hook_family recv;
 	bool sock_state_hash;		/* address-keyed socket table */
-	bool kfree_skb_drops;		/* attach kfree_skb(rx_sk) for drops */
 	char why[2][200];		/* for auto: what was passed over and why */
 };
 

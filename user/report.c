@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "hist.h"
+#include "reasons.h"
 #include "report.h"
 
 const char *const stage_names[RX_NSTAGES] = {
@@ -28,29 +29,83 @@ void json_string(FILE *out, const char *s, size_t maxlen)
 	fputc('"', out);
 }
 
-/* The books, derived from the cumulative counters. */
+/*
+ * The books. Every packet seen ends in one outcome or is still in flight;
+ * "balance" is what the outcomes fail to explain, and must be 0.
+ */
 struct books {
-	uint64_t seen, delivered, filtered, dropped, skipped, evicted, in_flight;
-	uint64_t untracked, lost, no_first, no_netif, state_fail;
+	uint64_t seen, seen_at_socket, delivered, measured, filtered, unmeasured;
+	uint64_t dropped, not_local, forwarded, no_socket, evicted, in_flight, in_socket;
+	int64_t balance;
+	uint64_t untracked, lost_ringbuf, state_fail, lost, no_first, no_netif, passes;
+	uint64_t by_stage[RX_NDROP_STAGES];
 };
 
-static void books_of(const struct rx_counters *c, struct books *b)
+static void books_of(const struct tracer_counts *tc, struct books *b)
 {
-	uint64_t out;
+	const __u64 *c = tc->c.c;
 
-	b->seen = c->c[RX_C_ENQUEUED];
-	b->delivered = c->c[RX_C_DELIVERED];
-	b->filtered = c->c[RX_C_FILTERED];
-	b->dropped = c->c[RX_C_DROPPED];
-	b->skipped = c->c[RX_C_SKIPPED];
-	b->evicted = c->c[RX_C_RING_EVICTED];
-	b->untracked = c->c[RX_C_UNTRACKED_READ];
-	b->lost = c->c[RX_C_LOST_EVENTS];
-	b->no_first = c->c[RX_C_NO_FIRST];
-	b->no_netif = c->c[RX_C_NO_NETIF];
-	b->state_fail = c->c[RX_C_SOCK_STATE_FAIL];
-	out = b->delivered + b->filtered + b->dropped + b->skipped + b->evicted;
-	b->in_flight = b->seen > out ? b->seen - out : 0;
+	memset(b, 0, sizeof(*b));
+	b->seen = c[RX_C_SEEN];
+	b->seen_at_socket = c[RX_C_SEEN_AT_SOCKET];
+	b->measured = c[RX_C_DELIVERED];
+	b->filtered = c[RX_C_FILTERED];
+	b->unmeasured = c[RX_C_UNMEASURED];
+	b->delivered = b->measured + b->filtered + b->unmeasured;
+	b->dropped = c[RX_C_DROPPED];
+	b->forwarded = c[RX_C_FORWARDED];
+	b->no_socket = c[RX_C_NO_SOCKET];
+	b->not_local = b->forwarded + b->no_socket;
+	b->evicted = c[RX_C_EVICTED];
+	b->in_flight = tc->in_flight;
+	b->in_socket = tc->in_socket;
+	b->balance = (int64_t)(b->seen - b->delivered - b->dropped - b->not_local - b->evicted -
+			       b->in_flight);
+	b->untracked = c[RX_C_UNTRACKED_READ];
+	b->lost_ringbuf = c[RX_C_LOST_EVENTS];
+	b->state_fail = c[RX_C_SOCK_STATE_FAIL];
+	b->lost = b->lost_ringbuf + b->state_fail + b->evicted;
+	b->no_first = c[RX_C_NO_FIRST];
+	b->no_netif = c[RX_C_NO_NETIF];
+	b->passes = c[RX_C_PASSES];
+	for (int st = 0; st < RX_NDROP_STAGES; st++)
+		for (int r = 0; r < RX_NREASONS; r++)
+			b->by_stage[st] += tc->drops.n[st][r];
+}
+
+static const char *const drop_stage_names[RX_NDROP_STAGES] = { "driver", "stack", "socket" };
+
+static void json_drops(FILE *out, const struct tracer_counts *tc, const struct books *b)
+{
+	bool first = true;
+
+	fputs(",\"drop_reasons\":{", out);
+	for (int r = 0; r < RX_NREASONS; r++) {
+		uint64_t n = 0;
+
+		for (int st = 0; st < RX_NDROP_STAGES; st++)
+			n += tc->drops.n[st][r];
+		if (!n)
+			continue;
+		fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",", reason_name((unsigned)r), n);
+		first = false;
+	}
+	fputs("},\"drop_stages\":{", out);
+	for (int st = 0; st < RX_NDROP_STAGES; st++) {
+		bool f2 = true;
+
+		fprintf(out, "%s\"%s\":{\"count\":%" PRIu64 ",\"reasons\":{", st ? "," : "",
+			drop_stage_names[st], b->by_stage[st]);
+		for (int r = 0; r < RX_NREASONS; r++) {
+			if (!tc->drops.n[st][r])
+				continue;
+			fprintf(out, "%s\"%s\":%" PRIu64, f2 ? "" : ",", reason_name((unsigned)r),
+				(uint64_t)tc->drops.n[st][r]);
+			f2 = false;
+		}
+		fputs("}}", out);
+	}
+	fputc('}', out);
 }
 
 static void json_stage(FILE *out, const struct rx_hist *h)
@@ -90,18 +145,27 @@ static void json_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 	struct books b;
 	char desc[256];
 
-	books_of(s->counters, &b);
+	books_of(s->counts, &b);
 	fprintf(out, "{\"type\":\"summary\",\"final\":%s,\"interval\":%" PRIu64
 		",\"elapsed_s\":%.3f,\"time\":%lld,",
 		s->final ? "true" : "false", s->interval_no, s->elapsed_s, (long long)time(NULL));
 	fprintf(out,
-		"\"packets\":{\"seen\":%" PRIu64 ",\"delivered\":%" PRIu64 ",\"filtered\":%" PRIu64
-		",\"dropped\":%" PRIu64 ",\"skipped\":%" PRIu64 ",\"evicted\":%" PRIu64
-		",\"in_flight\":%" PRIu64 ",\"untracked_reads\":%" PRIu64 ",\"lost_events\":%" PRIu64
+		"\"packets\":{\"seen\":%" PRIu64 ",\"delivered\":%" PRIu64 ",\"dropped\":%" PRIu64
+		",\"not_local\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"in_flight\":%" PRIu64
+		",\"balance\":%" PRId64
+		",\"measured\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"unmeasured\":%" PRIu64
+		",\"forwarded\":%" PRIu64 ",\"no_socket\":%" PRIu64 ",\"in_socket\":%" PRIu64
+		",\"seen_at_socket\":%" PRIu64 ",\"untracked_reads\":%" PRIu64
 		",\"no_first_sighting\":%" PRIu64 ",\"no_netif_receive\":%" PRIu64
-		",\"socket_state_failures\":%" PRIu64 "},",
-		b.seen, b.delivered, b.filtered, b.dropped, b.skipped, b.evicted, b.in_flight,
-		b.untracked, b.lost, b.no_first, b.no_netif, b.state_fail);
+		",\"extra_passes\":%" PRIu64
+		",\"lost_events\":%" PRIu64 ",\"lost\":{\"ringbuf\":%" PRIu64 ",\"table_full\":%" PRIu64
+		",\"socket_state\":%" PRIu64 "}",
+		b.seen, b.delivered, b.dropped, b.not_local, b.evicted, b.in_flight, b.balance,
+		b.measured, b.filtered, b.unmeasured, b.forwarded, b.no_socket, b.in_socket,
+		b.seen_at_socket, b.untracked, b.no_first, b.no_netif, b.passes,
+		b.lost, b.lost_ringbuf, b.evicted, b.state_fail);
+	json_drops(out, s->counts, &b);
+	fputs("},", out);
 	fputs("\"stages\":{", out);
 	for (int i = 0; i < RX_NSTAGES; i++) {
 		fprintf(out, "%s\"%s\":", i ? "," : "", stage_names[i]);
@@ -171,7 +235,7 @@ static void text_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 	struct books b;
 	char desc[256];
 
-	books_of(s->counters, &b);
+	books_of(s->counts, &b);
 	if (s->final)
 		fprintf(out, "\nSummary over %.1f s\n", s->elapsed_s);
 	else {
@@ -181,21 +245,45 @@ static void text_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
 		fprintf(out, "\n%s  interval %" PRIu64 " (%.1f s)\n", ts, s->interval_no, s->elapsed_s);
 	}
-	fprintf(out, "packets: %" PRIu64 " seen, %" PRIu64 " delivered, %" PRIu64 " dropped, %"
-		PRIu64 " in flight, %" PRIu64 " lost events",
-		b.seen, b.delivered, b.dropped, b.in_flight, b.lost);
-	if (b.filtered)
-		fprintf(out, ", %" PRIu64 " read by other processes", b.filtered);
-	if (b.skipped || b.evicted)
-		fprintf(out, ", %" PRIu64 " left unread, %" PRIu64 " evicted", b.skipped, b.evicted);
-	if (b.untracked)
-		fprintf(out, ", %" PRIu64 " reads of packets queued before tracing", b.untracked);
+	fprintf(out, "packets: %" PRIu64 " seen = %" PRIu64 " delivered + %" PRIu64 " dropped + %"
+		PRIu64 " not local + %" PRIu64 " evicted + %" PRIu64 " in flight",
+		b.seen, b.delivered, b.dropped, b.not_local, b.evicted, b.in_flight);
+	if (b.balance)
+		fprintf(out, " (unbalanced by %" PRId64 ")", b.balance);
 	fputc('\n', out);
-	if (b.lost)
-		fprintf(out, "warning: %" PRIu64 " per-packet events lost: raise --ringbuf-size\n", b.lost);
+	fprintf(out, "         %" PRIu64 " measured", b.measured);
+	if (b.filtered)
+		fprintf(out, ", %" PRIu64 " read by processes the filters exclude", b.filtered);
+	if (b.unmeasured)
+		fprintf(out, ", %" PRIu64 " read unpaired", b.unmeasured);
+	if (b.untracked)
+		fprintf(out, "; %" PRIu64 " reads of packets queued before tracing", b.untracked);
+	fputc('\n', out);
+	if (b.dropped) {
+		fprintf(out, "drops:  ");
+		for (int st = 0; st < RX_NDROP_STAGES; st++) {
+			for (int r = 0; r < RX_NREASONS; r++) {
+				if (s->counts->drops.n[st][r])
+					fprintf(out, " %s/%s %" PRIu64, drop_stage_names[st],
+						reason_name((unsigned)r),
+						(uint64_t)s->counts->drops.n[st][r]);
+			}
+		}
+		fputc('\n', out);
+	}
+	if (b.not_local)
+		fprintf(out, "not local: %" PRIu64 " forwarded, %" PRIu64 " for no socket\n",
+			b.forwarded, b.no_socket);
+	fprintf(out, "lost events: %" PRIu64 "\n", b.lost);
+	if (b.lost_ringbuf)
+		fprintf(out, "warning: %" PRIu64 " per-packet events lost: raise --ringbuf-size or sample\n",
+			b.lost_ringbuf);
 	if (b.evicted)
-		fprintf(out, "warning: %" PRIu64 " packets waited behind more than the per-socket table holds\n",
+		fprintf(out, "warning: %" PRIu64 " packets lost their stamps to a full table: raise --slots\n",
 			b.evicted);
+	if (b.state_fail)
+		fprintf(out, "warning: %" PRIu64 " packets found no socket state: raise --sockets\n",
+			b.state_fail);
 	fprintf(out, "%-8s %10s %10s %10s %10s %10s %10s %10s %10s  (usecs)\n", "stage", "count",
 		"min", "mean", "p50", "p90", "p99", "p99.9", "max");
 	for (int i = 0; i < RX_NSTAGES; i++) {

@@ -9,12 +9,13 @@
 #include "opts.h"
 #include "plan.h"
 #include "rxlat_abi.h"
+#include "tracer.h"
 
 extern const char *const stage_names[RX_NSTAGES];
 
 struct summary {
 	const struct rx_hist *hists;		/* RX_NSTAGES of them */
-	const struct rx_counters *counters;	/* cumulative, for the books */
+	const struct tracer_counts *counts;	/* cumulative, for the books */
 	double elapsed_s;			/* span the histograms cover */
 	bool final;				/* the whole session, on exit */
 	uint64_t interval_no;			/* 1-based; 0 for the final one */

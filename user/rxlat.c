@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "hist.h"
 #include "opts.h"
+#include "reasons.h"
 #include "report.h"
 #include "tracer.h"
 
@@ -53,7 +54,7 @@ struct session {
 	struct ring_buffer *rb;
 	int64_t wall_offset;
 	struct rx_hist *now, *then, *diff;	/* RX_NSTAGES each */
-	struct rx_counters counters;
+	struct tracer_counts counts;
 };
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -79,8 +80,8 @@ static void install_signals(void)
 
 static int print_interval(struct session *s, uint64_t n, double elapsed)
 {
-	struct summary sum = { .counters = &s->counters, .elapsed_s = elapsed, .interval_no = n };
-	int err = tracer_read(&s->t, s->now, &s->counters);
+	struct summary sum = { .counts = &s->counts, .elapsed_s = elapsed, .interval_no = n };
+	int err = tracer_read(&s->t, s->now, &s->counts);
 
 	if (err)
 		return err;
@@ -124,13 +125,15 @@ static int run(struct session *s)
 			break;
 		nanosleep(&tick, NULL);
 	}
+	/* Stop the programs first: the final books are then exact. */
+	tracer_detach(&s->t);
 	if (s->rb)
 		ring_buffer__consume(s->rb);
 	if (!err) {
-		struct summary sum = { .counters = &s->counters, .final = true,
+		struct summary sum = { .counts = &s->counts, .final = true,
 				       .elapsed_s = (double)(mono_ns() - start) / 1e9 };
 
-		err = tracer_read(&s->t, s->now, &s->counters);
+		err = tracer_read(&s->t, s->now, &s->counts);
 		if (!err) {
 			sum.hists = s->now;
 			report_summary(stdout, o, &s->t.plan, &sum);
@@ -177,6 +180,7 @@ int main(int argc, char **argv)
 		report_events_header(stdout, &o);
 	}
 	s.wall_offset = wall_offset_ns();
+	reasons_load();
 	{
 		char d[256];
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -16,11 +17,12 @@
 enum prog_role {
 	ROLE_FIRST,		/* t0 entry tracepoints */
 	ROLE_NETIF,		/* t1 */
+	ROLE_XMIT,		/* a device sends a tracked packet away */
 	ROLE_ENQ,		/* t2 */
 	ROLE_ENQ_FAIL,		/* drops right after t2 */
-	ROLE_KFREE,		/* kfree_skb with rx_sk */
+	ROLE_KFREE,		/* kfree_skb with a drop reason (5.17+) */
+	ROLE_KFREE_NOREASON,	/* kfree_skb before 5.17 */
 	ROLE_RECV,		/* t3 */
-	ROLE_RECV_NOBLOCK,	/* t3, pre-5.19 udp_recvmsg */
 	ROLE_SK_FREE,		/* address-keyed state cleanup */
 };
 
@@ -38,18 +40,17 @@ static const struct prog_desc progs[] = {
 	{ "tp_netif_receive_skb_list_entry", ROLE_FIRST, -1, "netif_receive_skb_list_entry" },
 	{ "tp_napi_gro_frags_entry", ROLE_FIRST, -1, "napi_gro_frags_entry" },
 	{ "tp_netif_receive_skb", ROLE_NETIF, -1, "netif_receive_skb" },
+	{ "tp_net_dev_start_xmit", ROLE_XMIT, -1, "net_dev_start_xmit" },
 	{ "fentry_udp_enqueue", ROLE_ENQ, RX_HOOK_FENTRY, NULL },
 	{ "kprobe_udp_enqueue", ROLE_ENQ, RX_HOOK_KPROBE, NULL },
 	{ "cg_ingress", ROLE_ENQ, RX_HOOK_TRACEPOINT, NULL },
 	{ "fexit_udp_enqueue", ROLE_ENQ_FAIL, RX_HOOK_FENTRY, NULL },
 	{ "kretprobe_udp_enqueue", ROLE_ENQ_FAIL, RX_HOOK_KPROBE, NULL },
-	{ "tp_udp_fail_queue_rcv_skb", ROLE_ENQ_FAIL, RX_HOOK_TRACEPOINT, "udp_fail_queue_rcv_skb" },
 	{ "tp_kfree_skb", ROLE_KFREE, -1, "kfree_skb" },
+	{ "tp_kfree_skb_noreason", ROLE_KFREE_NOREASON, -1, "kfree_skb" },
 	{ "tp_sock_recv_length", ROLE_RECV, RX_HOOK_TRACEPOINT, "sock_recv_length" },
 	{ "fexit_udp_recvmsg", ROLE_RECV, RX_HOOK_FENTRY, NULL },
 	{ "fexit_udpv6_recvmsg", ROLE_RECV, RX_HOOK_FENTRY, NULL },
-	{ "fexit_udp_recvmsg_noblock", ROLE_RECV_NOBLOCK, RX_HOOK_FENTRY, NULL },
-	{ "fexit_udpv6_recvmsg_noblock", ROLE_RECV_NOBLOCK, RX_HOOK_FENTRY, NULL },
 	{ "kprobe_udp_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
 	{ "kretprobe_udp_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
 	{ "kprobe_udpv6_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
@@ -89,7 +90,7 @@ static int role_stage(enum prog_role r)
 {
 	switch (r) {
 	case ROLE_ENQ: case ROLE_ENQ_FAIL: return 0;
-	case ROLE_RECV: case ROLE_RECV_NOBLOCK: return 1;
+	case ROLE_RECV: return 1;
 	default: return -1;
 	}
 }
@@ -105,18 +106,17 @@ static bool wanted(const struct prog_desc *d, const struct tracer *t)
 	switch (d->role) {
 	case ROLE_FIRST:
 	case ROLE_NETIF:
+	case ROLE_XMIT:
 		return true;
 	case ROLE_ENQ:
 	case ROLE_ENQ_FAIL:
 		return d->family == (int)p->enq;
 	case ROLE_KFREE:
-		return p->kfree_skb_drops;
+		return c->tp_kfree_skb_reason;
+	case ROLE_KFREE_NOREASON:
+		return !c->tp_kfree_skb_reason;
 	case ROLE_RECV:
-		if (d->family == RX_HOOK_FENTRY && c->recvmsg_has_noblock)
-			return false;
 		return d->family == (int)p->recv;
-	case ROLE_RECV_NOBLOCK:
-		return c->recvmsg_has_noblock && d->family == (int)p->recv;
 	case ROLE_SK_FREE:
 		if (!p->sock_state_hash)
 			return false;
@@ -145,17 +145,19 @@ static int configure(struct tracer *t, const struct rxlat_opts *o)
 	ro->want_family = (uint8_t)o->family;
 	ro->emit_events = o->events;
 	ro->aggregate = true;
-	ro->skb_slot_mask = o->slots - 1;
+	ro->slot_set_shift = 32 - (uint32_t)__builtin_ctz(o->slots / SLOT_WAYS);
 	ro->sock_state_hash = t->plan.sock_state_hash;
-	ro->have_atomic_fetch = t->caps.atomic_fetch;
-	ro->recvmsg_has_noblock = t->caps.recvmsg_has_noblock;
+	ro->recvmsg_nargs = (uint32_t)t->caps.recvmsg_nargs;
 
-	err = bpf_map__set_max_entries(s->maps.skb_slots, o->slots);
+	err = bpf_map__set_max_entries(s->maps.slot_sets, o->slots / SLOT_WAYS);
+	if (!err)
+		err = bpf_map__set_map_flags(s->maps.slot_sets,
+					     bpf_map__map_flags(s->maps.slot_sets) | BPF_F_MMAPABLE);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.events,
 					       o->events ? (uint32_t)o->ringbuf_size : 4096);
 	if (!err && t->plan.sock_state_hash)
-		err = bpf_map__set_max_entries(s->maps.sock_rings_h, o->sockets);
+		err = bpf_map__set_max_entries(s->maps.sock_states_h, o->sockets);
 	if (err)
 		return err;
 
@@ -198,10 +200,18 @@ static int attach_all(struct tracer *t, int *failed_stage, char *err, size_t err
 	return 0;
 }
 
-static void teardown(struct tracer *t)
+void tracer_detach(struct tracer *t)
 {
 	while (t->nlinks > 0)
 		bpf_link__destroy(t->links[--t->nlinks]);
+}
+
+static void teardown(struct tracer *t)
+{
+	tracer_detach(t);
+	if (t->slots)
+		munmap((void *)t->slots, t->slots_len);
+	t->slots = NULL;
 	rxlat_bpf__destroy(t->skel);
 	t->skel = NULL;
 	if (t->cgroup_fd >= 0)
@@ -214,7 +224,8 @@ static const char *load_hint(int e)
 	switch (e) {
 	case -EPERM:
 	case -EACCES:
-		return " (rxlat needs root, or CAP_BPF and CAP_PERFMON)";
+		/* as root this is the verifier or a policy saying no */
+		return geteuid() ? " (rxlat needs root, or CAP_BPF and CAP_PERFMON)" : "";
 	case -ENOMEM:
 		return " (locked-memory limit too low? try ulimit -l unlimited)";
 	default:
@@ -300,6 +311,18 @@ int tracer_start(struct tracer *t, const struct rxlat_opts *o, char *err, size_t
 		tracer_stop(t);
 		return -ENOMEM;
 	}
+	/* Read the slot table in place rather than a syscall per set. */
+	t->nsets = o->slots / SLOT_WAYS;
+	t->slots_len = ((size_t)t->nsets * sizeof(struct slot_set) + 4095) & ~(size_t)4095;
+	t->slots = mmap(NULL, t->slots_len, PROT_READ, MAP_SHARED,
+			bpf_map__fd(t->skel->maps.slot_sets), 0);
+	if (t->slots == MAP_FAILED) {
+		e = -errno;
+		t->slots = NULL;
+		snprintf(err, errlen, "cannot map the slot table: %s", strerror(-e));
+		tracer_stop(t);
+		return e;
+	}
 	return 0;
 }
 
@@ -310,27 +333,45 @@ void tracer_stop(struct tracer *t)
 	t->percpu_buf = NULL;
 }
 
-int tracer_read(struct tracer *t, struct rx_hist hists[RX_NSTAGES], struct rx_counters *c)
+int tracer_read(struct tracer *t, struct rx_hist hists[RX_NSTAGES], struct tracer_counts *tc)
 {
 	int hfd = bpf_map__fd(t->skel->maps.hists);
 	int cfd = bpf_map__fd(t->skel->maps.counters);
+	int dfd = bpf_map__fd(t->skel->maps.drops);
 	struct rx_hist *ph = t->percpu_buf;
 	struct rx_counters *pc = t->percpu_buf;
+	struct rx_drops *pd = t->percpu_buf;
 	uint32_t zero = 0;
 
 	memset(hists, 0, sizeof(struct rx_hist) * RX_NSTAGES);
-	memset(c, 0, sizeof(*c));
+	memset(tc, 0, sizeof(*tc));
 	for (uint32_t s = 0; s < RX_NSTAGES; s++) {
 		if (bpf_map_lookup_elem(hfd, &s, ph))
 			return -errno;
 		for (int cpu = 0; cpu < t->ncpus; cpu++)
 			hist_merge(&hists[s], &ph[cpu]);
 	}
+	/* Per-CPU values may be "negative" (a packet counted as forwarded
+	 * on one CPU and taken back on another): unsigned sums wrap right. */
 	if (bpf_map_lookup_elem(cfd, &zero, pc))
 		return -errno;
 	for (int cpu = 0; cpu < t->ncpus; cpu++)
 		for (int i = 0; i < RX_NCOUNTERS; i++)
-			c->c[i] += pc[cpu].c[i];
+			tc->c.c[i] += pc[cpu].c[i];
+	if (bpf_map_lookup_elem(dfd, &zero, pd))
+		return -errno;
+	for (int cpu = 0; cpu < t->ncpus; cpu++)
+		for (int st = 0; st < RX_NDROP_STAGES; st++)
+			for (int r = 0; r < RX_NREASONS; r++)
+				tc->drops.n[st][r] += pd[cpu].n[st][r];
+	for (uint32_t i = 0; i < t->nsets; i++) {
+		for (int w = 0; w < SLOT_WAYS; w++) {
+			uint8_t state = t->slots[i].w[w].state;
+
+			tc->in_flight += state == SLOT_RX || state == SLOT_QUEUED;
+			tc->in_socket += state == SLOT_QUEUED;
+		}
+	}
 	return 0;
 }
 

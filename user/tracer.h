@@ -4,6 +4,7 @@
 #define RXLAT_TRACER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "opts.h"
 #include "plan.h"
 #include "rxlat_abi.h"
@@ -22,6 +23,17 @@ struct tracer {
 	struct kernel_caps caps;
 	struct hook_plan plan;
 	void *percpu_buf;	/* scratch for per-CPU map reads */
+	const struct slot_set *slots;	/* memory-mapped slot table */
+	size_t slots_len;
+	uint32_t nsets;
+};
+
+/* Everything the kernel side counted, summed over CPUs. */
+struct tracer_counts {
+	struct rx_counters c;
+	struct rx_drops drops;
+	uint64_t in_flight;	/* packets still tracked: before or in a socket */
+	uint64_t in_socket;	/* of those, queued in a socket */
 };
 
 /* Probe, plan, load and attach. On failure, @err holds one line. */
@@ -29,8 +41,10 @@ int tracer_start(struct tracer *t, const struct rxlat_opts *o, char *err, size_t
 /* Detach and free everything; safe on a partly started tracer. */
 void tracer_stop(struct tracer *t);
 
-/* Sum the per-CPU histograms and counters. */
-int tracer_read(struct tracer *t, struct rx_hist hists[RX_NSTAGES], struct rx_counters *c);
+/* Sum the per-CPU histograms and counters; count packets in flight. */
+int tracer_read(struct tracer *t, struct rx_hist hists[RX_NSTAGES], struct tracer_counts *tc);
+/* Stop every program (maps stay readable): the final read is then exact. */
+void tracer_detach(struct tracer *t);
 int tracer_events_fd(const struct tracer *t);
 
 #endif

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One slot per packet in flight, from its first sighting until a read
+ * returns it (or the kernel drops it, or a device sends it away).
+ *
+ * The skb pointer is the packet's identity all the way into the socket
+ * queue (KERNEL-FACTS). Slots live in a 4-way set-associative array indexed
+ * by a hash of the pointer: one inlined array lookup per hook instead of a
+ * hash-map insert and delete per packet, and a full set costs the oldest
+ * packet its stamps (counted as evicted) rather than failing.
+ */
+#ifndef RXLAT_SKB_SLOTS_BPF_H
+#define RXLAT_SKB_SLOTS_BPF_H
+
+/* Resized by the loader (--slots / SLOT_WAYS sets). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << 13);
+	__type(key, __u32);
+	__type(value, struct slot_set);
+} slot_sets SEC(".maps");
+
+const volatile __u32 slot_set_shift = 32 - 13;	/* 32 - log2(sets) */
+
+static __always_inline struct slot_set *set_of(__u64 skb)
+{
+	/* The verifier forbids arithmetic on a pointer except a 32-bit copy,
+	 * which yields a plain number: plenty for a hash. skbs are slab
+	 * objects 256 bytes apart: drop the low bits, then Fibonacci-hash
+	 * (the product's top bits are the well-mixed ones). */
+	__u32 lo = (__u32)skb;
+	__u32 idx = ((lo >> 8) * 2654435761u) >> slot_set_shift;
+
+	return bpf_map_lookup_elem(&slot_sets, &idx);
+}
+
+/*
+ * The slot of @skb in one of @states (a mask of 1 << SLOT_*), or NULL.
+ * An skb is freed by the read that returns it, before the read's hook
+ * runs: its address can already carry a new packet through the receive
+ * hooks while the old one's slot is still queued. The state tells the two
+ * apart.
+ */
+#define IN(state) (1u << (state))
+#define PRE_SOCKET (IN(SLOT_RX) | IN(SLOT_XMIT))
+#define IN_SOCKET (IN(SLOT_QUEUED) | IN(SLOT_TOMB))
+
+static __always_inline struct skb_slot *slot_find(__u64 skb, __u32 states)
+{
+	struct slot_set *set = set_of(skb);
+
+	if (!set || !skb)
+		return NULL;
+#pragma unroll
+	for (int i = 0; i < SLOT_WAYS; i++)
+		if (set->w[i].skb == skb && (IN(set->w[i].state) & states))
+			return &set->w[i];
+	return NULL;
+}
+
+/*
+ * The slot of @skb queued to socket @sk. Address reuse can leave two: the
+ * packet just read (its read's hook has not run yet) and a new one at the
+ * same address. The older is the one a read returns first; the newer is
+ * the tail a new push links behind.
+ */
+static __always_inline struct skb_slot *slot_find_queued(__u64 skb, __u64 sk, __u32 states,
+							  bool newest, const struct skb_slot *exclude)
+{
+	struct slot_set *set = set_of(skb);
+	struct skb_slot *best = NULL;
+
+	if (!set || !skb)
+		return NULL;
+#pragma unroll
+	for (int i = 0; i < SLOT_WAYS; i++) {
+		struct skb_slot *s = &set->w[i];
+
+		if (s->skb != skb || s->sk != sk || !(IN(s->state) & states) || s == exclude)
+			continue;
+		if (!best || (newest ? s->t2 > best->t2 : s->t2 < best->t2))
+			best = s;
+	}
+	return best;
+}
+
+static __always_inline __u64 slot_last_activity(const struct skb_slot *s)
+{
+	__u64 t = s->tpass;
+
+	if (s->t1 > t)
+		t = s->t1;
+	if (s->t2 > t)
+		t = s->t2;
+	return t;
+}
+
+/*
+ * A slot for a packet not yet tracked: a free way, else a finished one
+ * (dropped, or sent away), else a stale one, else the least recently
+ * active. *@evicted is set when the slot's packet was still being tracked
+ * (stale or live): the caller counts it, since that packet now has no
+ * outcome.
+ */
+static __always_inline struct skb_slot *slot_claim(__u64 skb, __u64 now, bool *evicted)
+{
+	struct slot_set *set = set_of(skb);
+	struct skb_slot *victim = NULL;
+	__u64 oldest = ~0ULL;
+
+	*evicted = false;
+	if (!set)
+		return NULL;
+#pragma unroll
+	for (int i = 0; i < SLOT_WAYS; i++)
+		if (set->w[i].state == SLOT_FREE)
+			return &set->w[i];
+#pragma unroll
+	for (int i = 0; i < SLOT_WAYS; i++) {
+		struct skb_slot *s = &set->w[i];
+		__u64 last;
+
+		if (s->state == SLOT_TOMB || s->state == SLOT_XMIT)
+			return s;
+		last = slot_last_activity(s);
+		if (last < oldest) {
+			oldest = last;
+			victim = s;
+		}
+	}
+	*evicted = victim != NULL;
+	return victim;
+}
+
+static __always_inline void slot_free(struct skb_slot *s)
+{
+	s->state = SLOT_FREE;
+	s->skb = 0;
+}
+
+#endif /* RXLAT_SKB_SLOTS_BPF_H */
