@@ -9,8 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "environ.h"
 #include "hist.h"
 #include "opts.h"
+#include "pidwatch.h"
 #include "reasons.h"
 #include "report.h"
 #include "tracer.h"
@@ -55,6 +57,7 @@ struct session {
 	int64_t wall_offset;
 	struct rx_hist *now, *then, *diff;	/* RX_NSTAGES each */
 	struct tracer_counts counts;
+	struct pidwatch pids;
 };
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -123,6 +126,10 @@ static int run(struct session *s)
 		}
 		if (end && t >= end)
 			break;
+		if (o->npids && !pidwatch_alive(&s->pids)) {
+			fprintf(stderr, "rxlat: every traced process (-p) has exited\n");
+			break;
+		}
 		nanosleep(&tick, NULL);
 	}
 	/* Stop the programs first: the final books are then exact. */
@@ -164,6 +171,18 @@ int main(int argc, char **argv)
 	s.then = s.now + RX_NSTAGES;
 	s.diff = s.then + RX_NSTAGES;
 
+	if (env_check_privileges(err, sizeof(err)) || env_check_memlock(err, sizeof(err))) {
+		fprintf(stderr, "rxlat: %s\n", err);
+		ret = EXIT_RUNTIME;
+		goto cleanup;
+	}
+	/* Watch before attaching, so that a process that exits meanwhile is
+	 * noticed rather than traced forever. */
+	if (o.npids && !pidwatch_start(&s.pids, o.pids, o.npids)) {
+		fprintf(stderr, "rxlat: no process given with -p is running any more\n");
+		ret = EXIT_RUNTIME;
+		goto cleanup;
+	}
 	if (tracer_start(&s.t, &o, err, sizeof(err))) {
 		fprintf(stderr, "rxlat: %s\n", err);
 		ret = EXIT_RUNTIME;
@@ -201,6 +220,7 @@ int main(int argc, char **argv)
 cleanup:
 	ring_buffer__free(s.rb);
 	tracer_stop(&s.t);
+	pidwatch_stop(&s.pids);
 	free(s.now);
 	return ret;
 }
