@@ -48,7 +48,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean test check deps vmtest bench demo tools FORCE
+.PHONY: all clean test check deps vmtest bench demo tools fuzz FORCE
 all: rxlat
 
 $(OUTPUT):
@@ -107,6 +107,34 @@ test: rxlat
 check: deps
 	$(Q)$(MAKE) rxlat
 	$(Q)$(MAKE) test
+
+# Coverage-guided fuzzing of the argument parser and the formatters, with
+# ASan and UBSan, for FUZZ_SECONDS per target. `make fuzz FUZZ_SECONDS=600`
+# for a long run; the corpus grows in .output/fuzz.
+FUZZ_SECONDS ?= 30
+FUZZ_DIR := $(OUTPUT)/fuzz
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Ibpf -Iuser -I$(OUTPUT) -Itests/helpers
+$(FUZZ_DIR)/fuzz_args: tests/fuzz/fuzz_args.c user/opts.c $(OUTPUT)/gitrev.h | $(OUTPUT)
+	$(Q)mkdir -p $(FUZZ_DIR)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_args.c user/opts.c -lbpf -o $@
+$(FUZZ_DIR)/fuzz_report: tests/fuzz/fuzz_report.c user/report.c user/hist.c user/reasons.c \
+		user/plan.c user/opts.c tests/helpers/jsonq.c $(OUTPUT)/gitrev.h | $(OUTPUT)
+	$(Q)mkdir -p $(FUZZ_DIR)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_report.c user/report.c user/hist.c \
+		user/reasons.c user/plan.c user/opts.c -lbpf -lelf -lz -lm -o $@
+fuzz: $(FUZZ_DIR)/fuzz_args $(FUZZ_DIR)/fuzz_report
+	$(Q)for t in fuzz_args fuzz_report; do \
+		mkdir -p $(FUZZ_DIR)/corpus-$$t; \
+		$(FUZZ_DIR)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix=$(FUZZ_DIR)/ \
+			-print_final_stats=1 $(FUZZ_DIR)/corpus-$$t tests/fuzz/seeds-$$t \
+			> $(FUZZ_DIR)/$$t.log 2>&1 || { tail -n 40 $(FUZZ_DIR)/$$t.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|stat::peak_rss' $(FUZZ_DIR)/$$t.log | \
+			sed "s/^/  $$t: /"; \
+	done
 
 -include $(USER_OBJS:.o=.d) $(BPF_OBJS:.o=.d)
 

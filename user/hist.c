@@ -73,14 +73,13 @@ void hist_diff(struct rx_hist *dst, const struct rx_hist *now, const struct rx_h
 uint64_t hist_quantile(const struct rx_hist *h, double q)
 {
 	uint64_t rank, seen = 0;
+	double r;
 
 	if (!h->count)
 		return 0;
-	rank = (uint64_t)ceil(q * (double)h->count);
-	if (rank < 1)
-		rank = 1;
-	if (rank > h->count)
-		rank = h->count;
+	/* (double)count can round up to 2^64, which no uint64_t holds */
+	r = ceil(q * (double)h->count);
+	rank = r >= (double)h->count ? h->count : r < 1 ? 1 : (uint64_t)r;
 	for (uint32_t i = 0; i < RX_HIST_NBUCKETS; i++) {
 		seen += h->bucket[i];
 		if (seen >= rank) {

@@ -339,7 +339,8 @@ void report_events_header(FILE *out, const struct rxlat_opts *o)
 void report_event(FILE *out, const struct rxlat_opts *o, const struct rx_event *e,
 		  int64_t wall_offset_ns)
 {
-	int64_t wall = (int64_t)e->ts_ns + wall_offset_ns;
+	/* wraps rather than overflows on garbage stamps */
+	int64_t wall = (int64_t)(e->ts_ns + (uint64_t)wall_offset_ns);
 	char comm[RX_COMM_LEN + 1];
 
 	if (o->json) {
@@ -365,8 +366,8 @@ void report_event(FILE *out, const struct rxlat_opts *o, const struct rx_event *
 		struct tm tm;
 		char ts[16], cpu[16], st[RX_NSTAGES][24];
 
-		localtime_r(&secs, &tm);
-		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		if (!localtime_r(&secs, &tm) || !strftime(ts, sizeof(ts), "%H:%M:%S", &tm))
+			snprintf(ts, sizeof(ts), "??:??:??");
 		memcpy(comm, e->comm, RX_COMM_LEN);
 		comm[RX_COMM_LEN] = '\0';
 		for (char *c = comm; *c; c++)

@@ -28,12 +28,14 @@ for p in $BYPID $BYCOMM $BYPORT; do RXLAT_PID=$p rxlat_stop; done
 
 check "receiver 1" "$(sink_count "$WORK/s1")" -eq $N1
 check "receiver 2" "$(sink_count "$WORK/s2")" -eq $N2
-check "-p: delivered" "$(jq_final "$WORK/bypid" packets.delivered)" -eq $N1
+check "-p: measured" "$(jq_final "$WORK/bypid" packets.measured)" -eq $N1
 check "-p: total count" "$(jq_final "$WORK/bypid" stages.total.count)" -eq $N1
 check "-p: the other receiver's packets are filtered" \
 	"$(jq_final "$WORK/bypid" packets.filtered)" -ge $N2
-check "-c: delivered" "$(jq_final "$WORK/bycomm" packets.delivered)" -eq $N2
+check "-c: measured" "$(jq_final "$WORK/bycomm" packets.measured)" -eq $N2
+check "-c: total count" "$(jq_final "$WORK/bycomm" stages.total.count)" -eq $N2
 check "-P: seen" "$(jq_final "$WORK/byport" packets.seen)" -eq $N2
 check "-P: delivered" "$(jq_final "$WORK/byport" packets.delivered)" -eq $N2
+check "-P: measured" "$(jq_final "$WORK/byport" packets.measured)" -eq $N2
 check "-P: nothing filtered" "$(jq_final "$WORK/byport" packets.filtered)" -eq 0
 done_test

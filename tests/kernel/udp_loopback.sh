@@ -21,6 +21,9 @@ got=$(sink_count "$WORK/sink")
 check "receiver read everything" "$got" -eq $N
 check "seen" "$(jq_final "$WORK/rx" packets.seen)" -eq $N
 check "delivered" "$(jq_final "$WORK/rx" packets.delivered)" -eq $N
+check "measured" "$(jq_final "$WORK/rx" packets.measured)" -eq $N
+check "in flight" "$(jq_final "$WORK/rx" packets.in_flight)" -eq 0
+check "books balance" "$(jq_final "$WORK/rx" packets.balance)" -eq 0
 check "dropped" "$(jq_final "$WORK/rx" packets.dropped)" -eq 0
 check "untracked reads" "$(jq_final "$WORK/rx" packets.untracked_reads)" -eq 0
 check "lost events" "$(jq_final "$WORK/rx" packets.lost_events)" -eq 0
