@@ -30,6 +30,9 @@
 #ifndef barrier_var
 #define barrier_var(var) asm volatile("" : "+r"(var))
 #endif
+#ifndef READ_ONCE
+#define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
+#endif
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

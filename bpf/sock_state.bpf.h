@@ -32,7 +32,20 @@ struct sock_state {
 	__u64 next;		/* skb the next read returns; 0: the next push */
 	__u64 last_push;	/* newest skb pushed */
 	__u64 last_empty;	/* when a read last left the queue empty */
+	__u64 fence;		/* target of the full barrier below */
 };
+
+/*
+ * A read that empties the queue and a push that races with it each store
+ * one word and load the other's (the successor link, the "next push"
+ * marker): without a full barrier between, both can miss the other's
+ * store. A locked add is one on x86, and as a non-fetching atomic it loads
+ * on every kernel rxlat supports.
+ */
+static __always_inline void full_fence(struct sock_state *ss)
+{
+	__sync_fetch_and_add(&ss->fence, 1);
+}
 
 /* Socket-local storage: freed with the socket. */
 struct {
@@ -127,6 +140,7 @@ static __always_inline void sock_push(struct sock_state *ss, __u64 skaddr, __u64
 		if (p && p->next == 0)
 			p->next = skb;
 	}
+	full_fence(ss);
 	if (ss->next == 0)
 		ss->next = skb;
 }
@@ -145,7 +159,7 @@ static __always_inline void sock_read(struct sock_state *ss, __u64 skaddr, __u64
 				      __u64 now, struct read_match *m)
 {
 	__u64 cand = ss->next, next = 0;
-	struct skb_slot *s;
+	struct skb_slot *s, *read_slot = NULL;
 
 	m->hit = false;
 	m->skipped = 0;
@@ -182,7 +196,7 @@ static __always_inline void sock_read(struct sock_state *ss, __u64 skaddr, __u64
 				m->slot = *s;
 				m->hit = true;
 				next = s->next;
-				slot_free(s);
+				read_slot = s;	/* freed last: a racing push links to it */
 			}
 		}
 	}
@@ -205,7 +219,15 @@ static __always_inline void sock_read(struct sock_state *ss, __u64 skaddr, __u64
 	} else {
 		ss->next = next;
 		ss->last_empty = now;
+		if (!next && read_slot) {
+			full_fence(ss);
+			next = READ_ONCE(read_slot->next);
+			if (next)
+				ss->next = next;
+		}
 	}
+	if (read_slot)
+		slot_free(read_slot);
 }
 
 #endif /* RXLAT_SOCK_STATE_BPF_H */

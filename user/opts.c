@@ -58,7 +58,7 @@ static const struct argp_option options[] = {
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0,
 	  "Per-packet event buffer (power of two, K/M/G suffix; default 4M)", 0 },
 	{ "slots", OPT_SLOTS, "N", 0,
-	  "Packets tracked between first sighting and socket (power of two, default 16384)", 0 },
+	  "Packets tracked at once, from first sighting to read (power of two, default 65536)", 0 },
 	{ "sockets", OPT_SOCKETS, "N", 0,
 	  "Sockets tracked when socket storage is unavailable (default 4096)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
@@ -271,7 +271,7 @@ int opts_parse(struct rxlat_opts *o, int argc, char **argv, FILE *err)
 	o->port_lo = 1;
 	o->port_hi = 65535;
 	o->ringbuf_size = 4 << 20;
-	o->slots = 1 << 14;
+	o->slots = 1 << 16;
 	o->sockets = 4096;
 
 	/* argp prints its message and a "Try --help" line to stderr: catch
