@@ -596,20 +596,32 @@ int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
  * the offsets the running kernel uses; the loader sets recvmsg_nargs, and
  * the verifier drops the other branches as dead code.
  */
+/* A context load at a constant offset. Branches that differ only in the
+ * offset get merged by the compiler into one load from a computed address,
+ * which verifiers before 7.x reject ("modified ctx ptr"). */
+#define CTX_ARG(ctx, n)                                                        \
+	({                                                                     \
+		__u64 __v;                                                     \
+		asm volatile("%[v] = *(u64 *)(%[c] + %[off])"                  \
+			     : [v] "=r"(__v)                                   \
+			     : [c] "r"(ctx), [off] "i"((n) * 8));              \
+		__v;                                                           \
+	})
+
 static __always_inline void fexit_recvmsg(__u64 *ctx)
 {
 	struct sock *sk = (void *)ctx[0];
 	int flags, ret;
 
 	if (recvmsg_nargs == 6) {
-		flags = (int)ctx[4];
-		ret = (int)ctx[6];
+		flags = (int)CTX_ARG(ctx, 4);
+		ret = (int)CTX_ARG(ctx, 6);
 	} else if (recvmsg_nargs == 5) {
-		flags = (int)ctx[3];
-		ret = (int)ctx[5];
+		flags = (int)CTX_ARG(ctx, 3);
+		ret = (int)CTX_ARG(ctx, 5);
 	} else {
-		flags = (int)ctx[3];
-		ret = (int)ctx[4];
+		flags = (int)CTX_ARG(ctx, 3);
+		ret = (int)CTX_ARG(ctx, 4);
 	}
 	on_recv_done(sk, (__u64)sk, ret, flags);
 }
