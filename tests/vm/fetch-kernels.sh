@@ -30,7 +30,7 @@ for t in apt-get apt-cache dpkg-deb xz zstd; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found (apt-get install xz-utils zstd)"
 done
 
-mkdir -p "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/partial" "$CACHE/debs" "$CACHE/k"
+mkdir -p "$CACHE/apt/empty.d" "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/partial" "$CACHE/debs" "$CACHE/k"
 cp "$here/sources.list" "$CACHE/apt/sources.list"
 
 # apt-get / apt-cache on the private configuration only: no sources.list.d,
@@ -39,9 +39,9 @@ papt() {
 	tool=$1; shift
 	"$tool" -q \
 		-o Dir::Etc::sourcelist="$CACHE/apt/sources.list" \
-		-o Dir::Etc::sourceparts=- \
+		-o Dir::Etc::sourceparts="$CACHE/apt/empty.d" \
 		-o Dir::Etc::preferences=/dev/null \
-		-o Dir::Etc::preferencesparts=- \
+		-o Dir::Etc::preferencesparts="$CACHE/apt/empty.d" \
 		-o Dir::State::Lists="$CACHE/apt/lists" \
 		-o Dir::State::status=/dev/null \
 		-o Dir::Cache="$CACHE/apt/cache" \
@@ -62,8 +62,10 @@ refresh_lists() {
 
 # Newest package PREFIX<abi>SUFFIX with <abi> matching ABI-REGEX, that has a
 # version in the lists. Prints the package name.
+rquote() { printf %s "$1" | sed 's/[.+]/\\&/g'; }
+
 newest_pkg() {
-	papt apt-cache pkgnames "$1" | grep -E "^$(printf %s "$1" | sed 's/[.+]/\\&/g')$2$(printf %s "$3" | sed 's/[.+]/\\&/g')\$" |
+	papt apt-cache pkgnames "$1" | grep -E "^$(rquote "$1")$2$(rquote "$3")\$" |
 		sort -V -r | while read -r p; do
 			if [ -n "$(papt apt-cache madison "$p" 2>/dev/null)" ]; then
 				echo "$p"
@@ -154,9 +156,9 @@ fetch_one() {
 	shift 4
 	kdir=$CACHE/k/$id
 	if [ "$update" = 0 ] && [ -s "$kdir/info" ]; then
-		set -- $(cat "$kdir/info")
-		if [ -s "$4" ] && [ -d "$kdir/root" ]; then
-			log "$id: cached $2 ($3)"
+		read -r _ cver crel cvmlinuz _ <"$kdir/info"
+		if [ -s "$cvmlinuz" ] && [ -d "$kdir/root" ]; then
+			log "$id: cached $cver ($crel)"
 			ensure_modules "$id" "$kdir"
 			return 0
 		fi
@@ -169,10 +171,11 @@ fetch_one() {
 	ver=$(candidate "$pkg")
 	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "$id: no candidate version for $pkg"
 	pkgs=$pkg
-	for e; do pkgs="$pkgs $(printf %s "$e" | sed "s/@ABI@/$abi/g")"; done
+	for e; do pkgs="$pkgs ${e%%@ABI@*}$abi${e#*@ABI@}"; done
 
 	stamp="$pkgs $ver"
-	if [ -s "$kdir/stamp" ] && [ "$(cat "$kdir/stamp")" = "$stamp" ] && [ -d "$kdir/root" ] && [ -s "$kdir/info" ]; then
+	if [ -s "$kdir/stamp" ] && [ "$(cat "$kdir/stamp")" = "$stamp" ] && [ -d "$kdir/root" ] &&
+		[ -s "$kdir/info" ] && [ -s "$(awk '{ print $4 }' "$kdir/info")" ]; then
 		log "$id: up to date, $pkg $ver"
 		ensure_modules "$id" "$kdir"
 		return 0
@@ -198,13 +201,12 @@ fetch_one() {
 	vmlinuz=$kdir${vmlinuz#"$kdir.new"}
 	echo "$stamp" >"$kdir/stamp"
 	echo "$id $ver $krel $vmlinuz $kdir/modules" >"$kdir/info"
-	# Keep only the packages of the current versions.
+	# Drop older packages of this series from the cache.
+	res="^$(rquote "$prefix")$abire$(rquote "$suffix")_"
+	for e; do res="$res|^$(rquote "${e%%@ABI@*}")$abire$(rquote "${e#*@ABI@}")_"; done
 	for f in "$CACHE"/debs/*.deb; do
-		case " $debs " in *" $f "*) ;; *)
-			for p in $pkgs; do
-				case $(basename "$f") in "${prefix}"*"${suffix}_"*|"${p}_"*) rm -f "$f" ;; esac
-			done ;;
-		esac
+		case " $debs " in *" $f "*) continue ;; esac
+		if basename "$f" | grep -Eq "$res"; then rm -f "$f"; fi
 	done
 	ensure_modules "$id" "$kdir"
 	log "$id: $pkg $ver, kernel $krel"
