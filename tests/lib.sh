@@ -70,18 +70,19 @@ need_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }
 
-# A unique namespace name, recorded for cleanup.
+# ns_new VAR SUFFIX: a namespace with a unique name in $VAR, recorded for
+# cleanup (not via $(...): a subshell could not record it).
 ns_new() {
-	_n="rxt-$$-$1"
+	_n="rxt-$$-$2"
 	"$BIN/nsctl" add "$_n" >&2 || { fail "cannot create namespace $_n"; return 1; }
 	NS_MADE="$NS_MADE $_n"
-	echo "$_n"
+	eval "$1=\$_n"
 }
 
 # Two namespaces joined by a veth pair: sets NS_A, NS_B, ADDR_A, ADDR_B,
 # ADDR6_A, ADDR6_B. $1 picks a distinct subnet per test.
 ns_pair() {
-	NS_A=$(ns_new a) && NS_B=$(ns_new b) || return 1
+	ns_new NS_A a && ns_new NS_B b || return 1
 	"$BIN/nsctl" veth "$NS_A" veth0 "$NS_B" veth0 >&2 || { fail "veth"; return 1; }
 	ADDR_A=10.99.$1.1 ADDR_B=10.99.$1.2
 	ADDR6_A=fd99:$1::1 ADDR6_B=fd99:$1::2

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * udp_sink: a UDP receiver that reads in any of the ways applications do
+ * (recvmsg, recvfrom, recvmmsg, read, epoll, poll, non-blocking spin), so
+ * rxlat's tests can check that every read path is matched to its packets.
+ * It can also measure the classic SO_TIMESTAMPNS latency (-T) that rxlat's
+ * numbers are compared against.
+ *
+ * The process that starts is the process that reads: no fork, no threads,
+ * so a test can point rxlat at its pid.
+ */
+#define _GNU_SOURCE
+#include "udplib.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum mode { M_RECVMSG, M_RECVFROM, M_RECVMMSG, M_READ, M_EPOLL, M_POLL, M_NONBLOCK };
+static const char *const mode_names[] = {
+	"recvmsg", "recvfrom", "recvmmsg", "read", "epoll", "poll", "nonblock",
+};
+#define N_MODES (sizeof(mode_names) / sizeof(mode_names[0]))
+
+#define MAX_BATCH 1024			/* the kernel's UIO_MAXIOV caps recvmmsg's vlen */
+#define NAP_NS (50 * NSEC_PER_USEC)	/* nonblock mode's pause after EAGAIN */
+#define MAX_USEC (3600ULL * 1000000)	/* sleeps longer than an hour are typos */
+#define CTL_SIZE 128			/* room for SCM_TIMESTAMPNS and then some */
+
+struct sink {
+	int fd, ep;
+	enum mode mode;
+	uint64_t limit;			/* datagrams to read; 0 = until the timeout */
+	unsigned batch;
+	uint64_t slow_ns;
+	int peek, tstamp, quiet;
+	uint64_t count, bytes, no_tstamp;
+	/* one slot per batch entry; single-read modes use slot 0 */
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	unsigned char *bufs;
+	unsigned char (*ctl)[CTL_SIZE];
+	struct sockaddr_storage *from;
+};
+
+static void usage(void)
+{
+	printf("usage: %s [options] ADDR PORT\n"
+	       "Receive UDP datagrams on the numeric address ADDR, port PORT.\n"
+	       "  -n COUNT    stop after COUNT datagrams (default: until the timeout)\n"
+	       "  -t SECONDS  overall timeout (default 30); exit 3 if hit before COUNT\n"
+	       "  -m MODE     recvmsg (default) | recvfrom | recvmmsg | read | epoll | poll | nonblock\n"
+	       "  -b N        recvmmsg batch size, 1..%d (default 8)\n"
+	       "  -s USEC     sleep after every read (a slow reader)\n"
+	       "  -S USEC     sleep once after binding, before the first read\n"
+	       "  -r BYTES    set SO_RCVBUF\n"
+	       "  -k          MSG_PEEK each datagram before reading it\n"
+	       "  -T          SO_TIMESTAMPNS: print 'ts_lat_ns N' per datagram (recvmsg, recvmmsg)\n"
+	       "  -B USEC     set SO_BUSY_POLL\n"
+	       "  -R FILE     write \"ready\" to FILE once bound\n"
+	       "  -q          no per-datagram lines\n"
+	       "  -v          socket details on stderr\n"
+	       "Per datagram: 'seq S len L' (or 'ts_lat_ns N' with -T); at the end\n"
+	       "'received N bytes B'. Exit: 0 ok, 1 failure, 2 bad arguments,\n"
+	       "3 timeout or signal before COUNT.\n",
+	       prog, MAX_BATCH);
+}
+
+static enum mode parse_mode(const char *s)
+{
+	for (size_t i = 0; i < N_MODES; i++)
+		if (!strcmp(s, mode_names[i]))
+			return (enum mode)i;
+	usage_error("invalid -m '%s': expected recvmsg, recvfrom, recvmmsg, read, epoll, poll or nonblock",
+		    s);
+}
+
+/* The SCM_TIMESTAMPNS stamp in ns, or -1 if the datagram came without one. */
+static int64_t find_tstamp(const struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return (int64_t)ts.tv_sec * (int64_t)NSEC_PER_SEC + ts.tv_nsec;
+		}
+	}
+	return -1;
+}
+
+/* NOW is CLOCK_REALTIME taken right after the read returned (-T only). */
+static void account(struct sink *s, const unsigned char *buf, size_t len,
+		    const struct msghdr *mh, uint64_t now)
+{
+	s->count++;
+	s->bytes += len;
+	if (s->tstamp) {
+		int64_t stamp = find_tstamp(mh);
+
+		if (stamp < 0) {
+			s->no_tstamp++;
+			return;
+		}
+		/* signed: a realtime clock step may make it negative */
+		if (!s->quiet)
+			printf("ts_lat_ns %lld\n", (long long)((int64_t)now - stamp));
+	} else if (!s->quiet) {
+		if (len >= 8)
+			printf("seq %llu len %zu\n", (unsigned long long)get_seq(buf), len);
+		else
+			printf("seq - len %zu\n", len);
+	}
+}
+
+/* The kernel rewrites these on every call. */
+static void reset_slot(struct sink *s, unsigned i)
+{
+	struct msghdr *mh = &s->msgs[i].msg_hdr;
+
+	mh->msg_namelen = sizeof(s->from[i]);
+	mh->msg_controllen = s->tstamp ? CTL_SIZE : 0;
+	mh->msg_flags = 0;
+}
+
+/* EINTR (timeout, signal) and EAGAIN (non-blocking, nothing there) just mean "no datagram". */
+static int no_datagram(void)
+{
+	return errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+}
+
+/*
+ * One round: wait for readability (epoll, poll), peek (-k), read.
+ * Returns the datagrams read, 0 for none, -1 on an error (errno set).
+ */
+static int step(struct sink *s)
+{
+	int nb = s->mode == M_EPOLL || s->mode == M_POLL || s->mode == M_NONBLOCK ? MSG_DONTWAIT : 0;
+	unsigned char *buf = s->bufs;
+	uint64_t now = 0;
+	ssize_t r;
+
+	if (s->mode == M_EPOLL) {
+		struct epoll_event ev;
+
+		if (epoll_wait(s->ep, &ev, 1, -1) <= 0)
+			return no_datagram();
+	} else if (s->mode == M_POLL) {
+		struct pollfd p = { .fd = s->fd, .events = POLLIN };
+
+		if (poll(&p, 1, -1) <= 0)
+			return no_datagram();
+	}
+	if (s->peek && recv(s->fd, buf, UDP_BUF_SIZE, MSG_PEEK | nb) < 0)
+		return no_datagram();
+
+	switch (s->mode) {
+	case M_RECVMMSG: {
+		unsigned vlen = s->batch;
+		int n;
+
+		/* never read past COUNT: the rest belongs to whoever reads next */
+		if (s->limit && s->limit - s->count < vlen)
+			vlen = (unsigned)(s->limit - s->count);
+		for (unsigned i = 0; i < vlen; i++)
+			reset_slot(s, i);
+		/* WAITFORONE: block for the first, then take what is queued */
+		n = recvmmsg(s->fd, s->msgs, vlen, MSG_WAITFORONE, NULL);
+		if (s->tstamp)
+			now = real_ns();	/* one stamp for the whole batch */
+		if (n < 0)
+			return no_datagram();
+		for (int i = 0; i < n; i++)
+			account(s, s->bufs + (size_t)i * UDP_BUF_SIZE, s->msgs[i].msg_len,
+				&s->msgs[i].msg_hdr, now);
+		return n;
+	}
+	case M_RECVFROM:
+	case M_POLL: {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+
+		r = recvfrom(s->fd, buf, UDP_BUF_SIZE, nb, (struct sockaddr *)&from, &fl);
+		break;
+	}
+	case M_READ:
+		r = read(s->fd, buf, UDP_BUF_SIZE);
+		break;
+	default:	/* recvmsg, epoll, nonblock */
+		reset_slot(s, 0);
+		r = recvmsg(s->fd, &s->msgs[0].msg_hdr, nb);
+		if (s->tstamp)
+			now = real_ns();
+		break;
+	}
+	if (r < 0)
+		return no_datagram();
+	account(s, buf, (size_t)r, &s->msgs[0].msg_hdr, now);
+	return 1;
+}
+
+static void alloc_slots(struct sink *s)
+{
+	unsigned n = s->mode == M_RECVMMSG ? s->batch : 1;
+
+	s->msgs = calloc(n, sizeof(*s->msgs));
+	s->iov = calloc(n, sizeof(*s->iov));
+	s->bufs = malloc((size_t)n * UDP_BUF_SIZE);
+	s->ctl = calloc(n, sizeof(*s->ctl));
+	s->from = calloc(n, sizeof(*s->from));
+	if (!s->msgs || !s->iov || !s->bufs || !s->ctl || !s->from)
+		fatal("out of memory");
+	for (unsigned i = 0; i < n; i++) {
+		struct msghdr *mh = &s->msgs[i].msg_hdr;
+
+		s->iov[i] = (struct iovec){ s->bufs + (size_t)i * UDP_BUF_SIZE, UDP_BUF_SIZE };
+		mh->msg_name = &s->from[i];
+		mh->msg_iov = &s->iov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = s->ctl[i];
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sink s = { .fd = -1, .ep = -1, .mode = M_RECVMSG, .batch = 8 };
+	uint64_t timeout_ns = DEFAULT_TIMEOUT_NS, presleep_ns = 0, rcvbuf = 0, busy = 0;
+	int have_batch = 0, have_busy = 0, verbose = 0, opt, status = 0;
+	const char *ready = NULL, *argv_rcvbuf = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+
+	udp_init(argv[0]);
+	opterr = 0;
+	while ((opt = getopt(argc, argv, ":n:t:m:b:s:S:r:kTB:R:qvh")) != -1) {
+		switch (opt) {
+		case 'n': s.limit = opt_u64(opt, optarg, 1, UINT64_MAX); break;
+		case 't': timeout_ns = opt_seconds(opt, optarg); break;
+		case 'm': s.mode = parse_mode(optarg); break;
+		case 'b': s.batch = (unsigned)opt_u64(opt, optarg, 1, MAX_BATCH); have_batch = 1; break;
+		case 's': s.slow_ns = opt_u64(opt, optarg, 0, MAX_USEC) * NSEC_PER_USEC; break;
+		case 'S': presleep_ns = opt_u64(opt, optarg, 0, MAX_USEC) * NSEC_PER_USEC; break;
+		case 'r': rcvbuf = opt_u64(opt, optarg, 1, INT32_MAX); argv_rcvbuf = optarg; break;
+		case 'k': s.peek = 1; break;
+		case 'T': s.tstamp = 1; break;
+		case 'B': busy = opt_u64(opt, optarg, 0, INT32_MAX); have_busy = 1; break;
+		case 'R': ready = optarg; break;
+		case 'q': s.quiet = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(); return 0;
+		case ':': usage_error("option -%c needs an argument", optopt);
+		default: usage_error("unknown option -%c (see -h)", optopt);
+		}
+	}
+	if (argc - optind != 2)
+		usage_error("expected ADDR PORT after the options (see -h)");
+	arg_sockaddr(argv[optind], argv[optind + 1], &ss, &sslen);
+	if (s.tstamp && s.mode != M_RECVMSG && s.mode != M_RECVMMSG)
+		usage_error("-T needs -m recvmsg or -m recvmmsg");
+	if (have_batch && s.mode != M_RECVMMSG)
+		usage_error("-b needs -m recvmmsg");
+	if (ready && !*ready)
+		usage_error("-R needs a file name");
+
+	alloc_slots(&s);
+	s.fd = udp_socket(ss.ss_family);
+	/* options before bind, so even the first datagram sees them */
+	if (rcvbuf) {
+		int v = (int)rcvbuf;
+
+		if (setsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)))
+			fatal_sys("SO_RCVBUF %d", v);
+	}
+	if (s.tstamp) {
+		int on = 1;
+
+		if (setsockopt(s.fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)))
+			fatal_sys("SO_TIMESTAMPNS");
+	}
+	if (have_busy)
+		set_busy_poll(s.fd, busy);
+	udp_bind(s.fd, &ss, sslen);
+	if (s.mode == M_EPOLL) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = s.fd };
+
+		s.ep = epoll_create1(EPOLL_CLOEXEC);
+		if (s.ep < 0 || epoll_ctl(s.ep, EPOLL_CTL_ADD, s.fd, &ev))
+			fatal_sys("epoll");
+	}
+	if (verbose || rcvbuf) {
+		int eff = 0;
+		socklen_t l = sizeof(eff);
+
+		getsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &eff, &l);
+		if (verbose)
+			warn_msg("bound %s, mode %s, SO_RCVBUF %d (requested %s)",
+				 sockaddr_str((struct sockaddr *)&ss), mode_names[s.mode], eff,
+				 rcvbuf ? argv_rcvbuf : "default");
+		/* the kernel doubles the request, capped by net.core.rmem_max: say so */
+		if ((uint64_t)eff / 2 < rcvbuf)
+			warn_msg("SO_RCVBUF %llu capped by net.core.rmem_max, effective %d",
+				 (unsigned long long)rcvbuf, eff);
+	}
+
+	run_start(timeout_ns);
+	if (ready && write_ready_file(ready))
+		fatal_sys("ready file %s", ready);
+	sleep_ns(presleep_ns);
+
+	while (!run_stop && (!s.limit || s.count < s.limit)) {
+		int n = step(&s);
+
+		if (n < 0) {
+			warn_msg("%s: %s", mode_names[s.mode], strerror(errno));
+			status = 1;
+			break;
+		}
+		if (n == 0 && s.mode == M_NONBLOCK)
+			sleep_ns(NAP_NS);
+		else if (n > 0 && s.slow_ns)
+			sleep_ns(s.slow_ns);
+	}
+
+	printf("received %llu bytes %llu\n", (unsigned long long)s.count,
+	       (unsigned long long)s.bytes);
+	if (s.no_tstamp)
+		warn_msg("%llu datagrams came without a timestamp",
+			 (unsigned long long)s.no_tstamp);
+	if (!status && s.limit && s.count < s.limit) {
+		warn_msg("%s after %llu of %llu datagrams",
+			 run_stop == RUN_TIMEOUT ? "timed out" : "interrupted",
+			 (unsigned long long)s.count, (unsigned long long)s.limit);
+		status = EXIT_TIMEOUT;
+	}
+	if (finish_stdout())
+		status = 1;
+	return status;
+}
