@@ -33,7 +33,8 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -MMD -MP \
 	-I$(dir $(VMLINUX)) -Ibpf $(CLANG_BPF_SYS_INCLUDES) -Wall -Wno-unused-variable
 
-USER_SRCS := $(wildcard user/*.c)
+# prom.c, svg.c and compare.c join the build once wired into the CLI
+USER_SRCS := $(filter-out user/prom.c user/svg.c user/compare.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
 BPF_SRCS := bpf/rxlat.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))

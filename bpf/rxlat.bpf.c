@@ -45,12 +45,14 @@ const volatile bool have_filter_comm = false;
 const volatile __u16 port_lo = 1;
 const volatile __u16 port_hi = 65535;
 const volatile __u8 want_family = 0;	/* 0 any, 4, 6 */
+const volatile __u32 filter_netns = 0;	/* 0 any, else a namespace inode */
 /* udp_recvmsg()'s arity: 6 before 5.19 (noblock), 5 until 7.1, then 4. */
 const volatile __u32 recvmsg_nargs = 5;
 
 #include "stats.bpf.h"
 #include "skb_slots.bpf.h"
 #include "sock_state.bpf.h"
+#include "thread_state.bpf.h"
 
 extern void *bpf_cast_to_kern_ctx(void *) __ksym __weak;
 
@@ -62,6 +64,23 @@ static __always_inline bool family_wanted(bool ipv6)
 static __always_inline bool port_wanted(__u16 port)
 {
 	return port >= port_lo && port <= port_hi;
+}
+
+static __always_inline bool netns_wanted_dev(const struct sk_buff *skb)
+{
+	struct net_device *dev;
+
+	if (!filter_netns)
+		return true;
+	dev = BPF_CORE_READ(skb, dev);
+	return dev && BPF_CORE_READ(dev, nd_net.net, ns.inum) == filter_netns;
+}
+
+static __always_inline bool netns_wanted_sk(__u64 skaddr)
+{
+	struct sock *sk = (void *)skaddr;
+
+	return !filter_netns || BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) == filter_netns;
 }
 
 static __always_inline bool reader_wanted(void)
@@ -121,6 +140,8 @@ static __always_inline bool wanted_udp(const struct sk_buff *skb)
 	__u8 h[48];
 	__u32 off;
 
+	if (!netns_wanted_dev(skb))
+		return false;
 	if (proto == bpf_htons(ETH_P_IP)) {
 		if (!family_wanted(false) || bpf_probe_read_kernel(h, 28, data))
 			return false;
@@ -173,6 +194,7 @@ static __always_inline struct skb_slot *track(__u64 skb, __u64 now)
 	s->state = SLOT_RX;
 	s->passes = 1;
 	s->tpass = now;
+	s->irq_ns = RX_NO_VALUE32;
 	count(RX_C_SEEN);
 	return s;
 }
@@ -190,7 +212,9 @@ static __always_inline void on_first_sighting(const struct sk_buff *skb)
 			count(RX_C_PASSES);
 			s->state = SLOT_RX;
 			s->passes++;
+			s->crossing_ns += (__u32)(now - s->txmit);
 			s->tpass = now;
+			s->t1pass = 0;
 			return;
 		}
 		return;	/* already tracked: a second entry hook in one pass */
@@ -204,11 +228,34 @@ static __always_inline void on_first_sighting(const struct sk_buff *skb)
 		s->t0 = now;
 }
 
+/* When the NET_RX softirq last started on each CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_rx_start SEC(".maps");
+
+#define NET_RX_SOFTIRQ 3
+
+static __always_inline void on_softirq_entry(unsigned int vec)
+{
+	__u32 zero = 0;
+	__u64 *t;
+
+	if (vec != NET_RX_SOFTIRQ)
+		return;
+	t = bpf_map_lookup_elem(&net_rx_start, &zero);
+	if (t)
+		*t = bpf_ktime_get_ns();
+}
+
 static __always_inline void on_netif_receive(struct sk_buff *skb)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_ns(), *sirq;
 	struct skb_slot *s = slot_find((__u64)skb, IN(SLOT_RX));
 	struct net_device *dev;
+	__u32 zero = 0, ifindex;
 
 	if (!s) {
 		if (known_not_wanted((__u64)skb) || !wanted_udp(skb))
@@ -217,11 +264,22 @@ static __always_inline void on_netif_receive(struct sk_buff *skb)
 		if (!s)
 			return;
 	}
-	if (s->t1)
-		return;	/* a later pass: keep the first */
-	s->t1 = now;
+	if (s->t1pass)
+		return;	/* seen at netif_receive_skb in this pass already */
 	dev = BPF_CORE_READ(skb, dev);
-	s->ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	ifindex = dev ? BPF_CORE_READ(dev, ifindex) : 0;
+	s->t1pass = now;
+	s->ifindex_last = ifindex;
+	if (s->t1)
+		return;	/* a later pass: the first one's stamps stay */
+	s->t1 = now;
+	s->ifindex = ifindex;
+	s->netns = dev ? BPF_CORE_READ(dev, nd_net.net, ns.inum) : 0;
+	/* The softirq that runs this receive started after the packet was
+	 * first seen: that gap is scheduling delay, the rest is polling. */
+	sirq = bpf_map_lookup_elem(&net_rx_start, &zero);
+	if (s->t0 && sirq)
+		s->irq_ns = *sirq > s->t0 ? (__u32)(*sirq - s->t0) : 0;
 }
 
 static __always_inline void on_xmit(const struct sk_buff *skb)
@@ -229,7 +287,11 @@ static __always_inline void on_xmit(const struct sk_buff *skb)
 	struct skb_slot *s = slot_find((__u64)skb, IN(SLOT_RX));
 
 	if (s) {
+		__u64 now = bpf_ktime_get_ns();
+
 		s->state = SLOT_XMIT;
+		s->forward_ns += (__u32)(now - (s->t1pass ? s->t1pass : s->tpass));
+		s->txmit = now;
 		count(RX_C_FORWARDED);
 	}
 }
@@ -248,7 +310,7 @@ static __always_inline void on_enqueue(void *sk, __u64 skaddr, __u16 lport, __u6
 	bool created;
 	__u64 now;
 
-	if (!port_wanted(lport) || !family_wanted(ipv6))
+	if (!port_wanted(lport) || !family_wanted(ipv6) || !netns_wanted_sk(skaddr))
 		return;
 	now = bpf_ktime_get_ns();
 	s = slot_find(skb, IN(SLOT_RX));
@@ -341,11 +403,19 @@ static __always_inline void on_enqueue_sk(struct sock *sk, struct sk_buff *skb)
 
 /* ---- t3: a recv*() returned ------------------------------------------- */
 
-static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 skaddr, int len)
+static __always_inline __u64 ns_or_none(__u32 v)
+{
+	return v == RX_NO_VALUE32 ? RX_NO_VALUE : v;
+}
+
+static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 skaddr, int len,
+				    struct task_struct *task, __u32 tid)
 {
 	struct sock *sk = (void *)skaddr;
+	struct socket_split sp;
 	__u64 st[RX_NSTAGES];
 	struct rx_event *ev;
+	__u32 cpu = bpf_get_smp_processor_id();
 
 	st[RX_ST_DRIVER] = e->t0 && e->t1 && e->t1 >= e->t0 ? e->t1 - e->t0 : RX_NO_VALUE;
 	st[RX_ST_STACK] = e->t1 && e->t2 >= e->t1 ? e->t2 - e->t1 : RX_NO_VALUE;
@@ -356,11 +426,37 @@ static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 s
 	if (!e->t1 && e->t0 && e->t2 >= e->t0)
 		st[RX_ST_STACK] = e->t2 - e->t0;
 
+	split_socket_stage(task, tid, e->t2, now, e->cpu, &sp);
+	if (split_socket) {
+		st[RX_ST_QUEUED] = sp.queued;
+		st[RX_ST_WAKEUP] = sp.wakeup;
+		st[RX_ST_RETURN] = sp.ret;
+	} else {
+		st[RX_ST_QUEUED] = st[RX_ST_WAKEUP] = st[RX_ST_RETURN] = RX_NO_VALUE;
+	}
+	st[RX_ST_IRQ] = st[RX_ST_DRIVER] != RX_NO_VALUE ? ns_or_none(e->irq_ns) : RX_NO_VALUE;
+	st[RX_ST_POLL] = st[RX_ST_IRQ] != RX_NO_VALUE && st[RX_ST_DRIVER] >= st[RX_ST_IRQ] ?
+			 st[RX_ST_DRIVER] - st[RX_ST_IRQ] : RX_NO_VALUE;
+	st[RX_ST_FORWARD] = e->passes > 1 ? e->forward_ns : RX_NO_VALUE;
+	st[RX_ST_CROSSING] = e->passes > 1 ? e->crossing_ns : RX_NO_VALUE;
+	st[RX_ST_BYPASS] = st[RX_ST_TOTAL] != RX_NO_VALUE && split_socket ?
+			   st[RX_ST_TOTAL] - sp.queued : RX_NO_VALUE;
+	st[RX_ST_BUSYPOLL] = st[RX_ST_IRQ] != RX_NO_VALUE && split_socket ?
+			     st[RX_ST_IRQ] + sp.wakeup : RX_NO_VALUE;
+
 	count(RX_C_DELIVERED);
 	if (!e->t0)
 		count(RX_C_NO_FIRST);
 	if (!e->t1)
 		count(RX_C_NO_NETIF);
+	if (e->passes > 1)
+		count(RX_C_MULTIPASS);
+	if (sp.woken)
+		count(RX_C_WOKEN);
+	if (sp.wake_cross_cpu)
+		count(RX_C_WOKEN_CROSS_CPU);
+	if (e->cpu != cpu)
+		count(RX_C_CROSS_CPU);
 	if (aggregate) {
 		for (int i = 0; i < RX_NSTAGES; i++)
 			if (st[i] != RX_NO_VALUE)
@@ -383,18 +479,23 @@ static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 s
 	ev->len = len;
 	ev->pkt_len = e->ulen >= 8 ? e->ulen - 8 : 0;
 	ev->passes = e->passes;
+	ev->netns_first = e->netns;
+	ev->ifindex_last = e->ifindex_last;
 	ev->sport = e->sport;
 	ev->dport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	ev->cpu_enq = e->cpu;
-	ev->cpu_read = bpf_get_smp_processor_id();
-	ev->flags = (e->flags & SLOT_F_IPV6) ? RX_EV_IPV6 : 0;
+	ev->cpu_read = cpu;
+	ev->flags = ((e->flags & SLOT_F_IPV6) ? RX_EV_IPV6 : 0) |
+		    (sp.woken ? RX_EV_WOKEN : 0) | (sp.wake_cross_cpu ? RX_EV_WAKE_CROSS_CPU : 0);
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	/* No wakeup: the loader polls. A wakeup per packet costs the traced
 	 * ping-pong tens of microseconds. */
 	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 }
 
-static __always_inline void on_recv_done(void *sk, __u64 skaddr, int ret, int flags)
+/* @task: the reading task as a trusted pointer, NULL where the hook has none */
+static __always_inline void on_recv_done(void *sk, __u64 skaddr, int ret, int flags,
+					 struct task_struct *task)
 {
 	struct sock_state *ss;
 	struct read_match m;
@@ -423,7 +524,7 @@ static __always_inline void on_recv_done(void *sk, __u64 skaddr, int ret, int fl
 		count(RX_C_FILTERED);
 		return;
 	}
-	deliver(&m.slot, now, skaddr, ret);
+	deliver(&m.slot, now, skaddr, ret, task, (__u32)bpf_get_current_pid_tgid());
 }
 
 /* ======================= per-hook wrappers ============================== */
@@ -586,7 +687,7 @@ int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
-	on_recv_done(sk, (__u64)sk, ret, flags);
+	on_recv_done(sk, (__u64)sk, ret, flags, bpf_get_current_task_btf());
 	return 0;
 }
 
@@ -623,7 +724,7 @@ static __always_inline void fexit_recvmsg(__u64 *ctx)
 		flags = (int)CTX_ARG(ctx, 3);
 		ret = (int)CTX_ARG(ctx, 4);
 	}
-	on_recv_done(sk, (__u64)sk, ret, flags);
+	on_recv_done(sk, (__u64)sk, ret, flags, bpf_get_current_task_btf());
 }
 
 SEC("fexit/udp_recvmsg")
@@ -665,6 +766,7 @@ static __always_inline void stash_recv(struct pt_regs *ctx)
 	barrier_var(p5);
 	a.flags = recvmsg_nargs == 6 ? (int)p5 : (int)p4;
 	bpf_map_update_elem(&recv_stash, &id, &a, BPF_ANY);
+	on_recv_enter(NULL, (__u32)id);
 }
 
 static __always_inline void unstash_recv(int ret)
@@ -674,7 +776,7 @@ static __always_inline void unstash_recv(int ret)
 
 	if (!a)
 		return;
-	on_recv_done((void *)a->sk, a->sk, ret, a->flags);
+	on_recv_done((void *)a->sk, a->sk, ret, a->flags, NULL);
 	bpf_map_delete_elem(&recv_stash, &id);
 }
 
@@ -718,5 +820,92 @@ SEC("kprobe/sk_free")
 int BPF_KPROBE(kprobe_sk_free, struct sock *sk)
 {
 	sock_state_forget((__u64)sk);
+	return 0;
+}
+
+/* ---- splitting the socket stage and the driver stage ------------------- */
+
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(tp_softirq_entry, unsigned int vec)
+{
+	on_softirq_entry(vec);
+	return 0;
+}
+
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(tp_sk_data_ready, const struct sock *sk)
+{
+	on_data_ready();
+	return 0;
+}
+
+/* Before 6.5 there is no sk_data_ready tracepoint: the default callback. */
+SEC("fentry/sock_def_readable")
+int BPF_PROG(fentry_sock_def_readable, struct sock *sk)
+{
+	on_data_ready();
+	return 0;
+}
+
+SEC("kprobe/sock_def_readable")
+int BPF_KPROBE(kprobe_sock_def_readable)
+{
+	on_data_ready();
+	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(tp_sched_waking, struct task_struct *p)
+{
+	on_waking(p, BPF_CORE_READ(p, pid));
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(tp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	on_switch_in(next, BPF_CORE_READ(next, pid));
+	return 0;
+}
+
+/* Entry into a receive call: per-syscall tracepoints cost nothing to other
+ * syscalls (a raw sys_enter hook would tax every syscall on the host). */
+static __always_inline void recv_enter_current(void)
+{
+	on_recv_enter(bpf_get_current_task_btf(), (__u32)bpf_get_current_pid_tgid());
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int tp_enter_recvfrom(void *ctx)
+{
+	recv_enter_current();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int tp_enter_recvmsg(void *ctx)
+{
+	recv_enter_current();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmmsg")
+int tp_enter_recvmmsg(void *ctx)
+{
+	recv_enter_current();
+	return 0;
+}
+
+SEC("fentry/udp_recvmsg")
+int BPF_PROG(fentry_udp_recvmsg)
+{
+	recv_enter_current();
+	return 0;
+}
+
+SEC("fentry/udpv6_recvmsg")
+int BPF_PROG(fentry_udpv6_recvmsg)
+{
+	recv_enter_current();
 	return 0;
 }

@@ -17,8 +17,24 @@ enum rx_stage {
 	RX_ST_STACK,	/* netif_receive_skb -> socket enqueue */
 	RX_ST_SOCKET,	/* socket enqueue -> recv*() returns it */
 	RX_ST_TOTAL,	/* first sighting -> recv*() returns it */
+	/* socket = queued + wakeup + return */
+	RX_ST_QUEUED,	/* in the queue while the reader was not waiting for it */
+	RX_ST_WAKEUP,	/* reader woken for data -> reader on a CPU */
+	RX_ST_RETURN,	/* reader running (or entering recv*) -> recv*() returns */
+	/* driver = irq + poll, where the NET_RX softirq is seen */
+	RX_ST_IRQ,	/* first sighting -> NET_RX softirq starts */
+	RX_ST_POLL,	/* softirq start (or first sighting) -> netif_receive_skb */
+	/* packets that crossed a veth or tunnel into another namespace */
+	RX_ST_FORWARD,	/* netif_receive_skb -> sent by a device (all but the last pass) */
+	RX_ST_CROSSING,	/* sent by a device -> first sighting of the next pass */
+	/* what a different receive path would remove, per packet */
+	RX_ST_BYPASS,	/* kernel bypass: driver + stack + wakeup + return */
+	RX_ST_BUSYPOLL,	/* busy polling: irq + wakeup */
 	RX_NSTAGES,
 };
+
+/* The four stages every output shows; the rest appear where measured. */
+#define RX_NMAIN_STAGES 4
 
 /*
  * Log-linear histogram shared by the in-kernel aggregation and user space.
@@ -94,6 +110,10 @@ enum rx_counter {
 	RX_C_LOST_EVENTS,	/* ring buffer full: per-packet record not sent */
 	RX_C_SOCK_STATE_FAIL,	/* could not allocate per-socket state */
 	RX_C_PASSES,		/* receive passes beyond the first (veth, tunnels) */
+	RX_C_MULTIPASS,		/* measured packets that took more than one pass */
+	RX_C_WOKEN,		/* measured packets whose reader was woken for them */
+	RX_C_WOKEN_CROSS_CPU,	/* ... by a wakeup from another CPU than the reader's */
+	RX_C_CROSS_CPU,		/* measured packets read on another CPU than enqueued */
 	RX_NCOUNTERS,
 };
 
@@ -115,10 +135,13 @@ struct rx_drops {
 
 /* Per-packet record sent through the ring buffer (-e, --json -e). */
 #define RX_NO_VALUE (~0ULL)	/* stage_ns[] entry that could not be measured */
+#define RX_NO_VALUE32 (~0U)
 #define RX_COMM_LEN 16
 
 enum rx_event_flags {
 	RX_EV_IPV6 = 1 << 0,
+	RX_EV_WOKEN = 1 << 1,		/* the reader was woken for this packet */
+	RX_EV_WAKE_CROSS_CPU = 1 << 2,	/* ... from another CPU */
 };
 
 struct rx_event {
@@ -131,6 +154,8 @@ struct rx_event {
 	__u32 len;			/* bytes returned by the read */
 	__u32 pkt_len;			/* UDP payload length seen at enqueue */
 	__u32 passes;			/* receive passes (1, or more after hops) */
+	__u32 netns_first;		/* namespace of the first pass's device */
+	__u32 ifindex_last;		/* device of the last pass */
 	__u16 sport;			/* packet source port, host order */
 	__u16 dport;			/* socket's local port, host order */
 	__u16 cpu_enq;			/* CPU that ran the enqueue */
@@ -154,20 +179,27 @@ enum slot_state {
 
 struct skb_slot {
 	__u64 skb;
-	__u64 sk;	/* QUEUED/TOMB: the socket */
-	__u64 next;	/* QUEUED/TOMB: the skb pushed after it to that socket */
-	__u64 t0;	/* first sighting, 0 if missed */
-	__u64 t1;	/* first netif_receive_skb, 0 if missed */
-	__u64 t2;	/* socket enqueue */
-	__u64 tpass;	/* entry time of the latest receive pass */
-	__u32 ifindex;	/* device at the first netif_receive_skb */
-	__u16 sport;	/* UDP source port, host order */
-	__u16 ulen;	/* UDP length field */
-	__u16 cpu;	/* CPU of the enqueue */
+	__u64 sk;		/* QUEUED/TOMB: the socket */
+	__u64 next;		/* QUEUED/TOMB: the skb pushed after it to that socket */
+	__u64 t0;		/* first sighting, 0 if missed */
+	__u64 t1;		/* first netif_receive_skb, 0 if missed */
+	__u64 t2;		/* socket enqueue */
+	__u64 tpass;		/* first sighting of the current pass */
+	__u64 t1pass;		/* netif_receive_skb of the current pass, 0 if not yet */
+	__u64 txmit;		/* last time a device sent it away */
+	__u32 irq_ns;		/* first pass: first sighting -> NET_RX softirq */
+	__u32 forward_ns;	/* summed over hops: netif_receive_skb -> xmit */
+	__u32 crossing_ns;	/* summed over hops: xmit -> next first sighting */
+	__u32 ifindex;		/* device at the first netif_receive_skb */
+	__u32 netns;		/* its network namespace */
+	__u32 ifindex_last;	/* device at the last netif_receive_skb */
+	__u16 sport;		/* UDP source port, host order */
+	__u16 ulen;		/* UDP length field */
+	__u16 cpu;		/* CPU of the enqueue */
 	__u8 state;
-	__u8 passes;	/* receive passes (2+ after veth or tunnel hops) */
-	__u8 flags;	/* SLOT_F_* */
-	__u8 pad[3];
+	__u8 passes;		/* receive passes (2+ after veth or tunnel hops) */
+	__u8 flags;		/* SLOT_F_* */
+	__u8 pad[7];
 };
 
 enum slot_flags {
@@ -193,8 +225,8 @@ _Static_assert(sizeof(struct rx_hist) == 32 + 8 * RX_HIST_NSLOTS, "rx_hist layou
 _Static_assert(sizeof(struct rx_hist) <= 32768, "per-CPU map values are limited to 32 KiB");
 _Static_assert(sizeof(struct rx_counters) == 8 * RX_NCOUNTERS, "rx_counters layout");
 _Static_assert(sizeof(struct rx_drops) == 8 * RX_NDROP_STAGES * RX_NREASONS, "rx_drops layout");
-_Static_assert(sizeof(struct rx_event) == 96, "rx_event layout");
-_Static_assert(sizeof(struct skb_slot) == 72, "skb_slot layout");
-_Static_assert(sizeof(struct slot_set) == 72 * SLOT_WAYS, "slot_set layout");
+_Static_assert(sizeof(struct rx_event) == 72 + 8 * RX_NSTAGES, "rx_event layout");
+_Static_assert(sizeof(struct skb_slot) == 112, "skb_slot layout");
+_Static_assert(sizeof(struct slot_set) == 112 * SLOT_WAYS, "slot_set layout");
 
 #endif /* RXLAT_ABI_H */

@@ -53,5 +53,15 @@ for t in "$ROOT"/tests/kernel/*.sh; do
 	record "$name" $? "$log"
 done
 
+# The suite must leave no namespaces of its own behind.
+if [ -z "$SELECT" ]; then
+	left=$(ls /run/netns 2>/dev/null | grep -c '^rxt-')
+	if [ "$left" -eq 0 ]; then
+		passed=$((passed + 1)); echo "RESULT hygiene/namespaces pass"
+	else
+		failed=$((failed + 1)); echo "RESULT hygiene/namespaces fail ($left rxt-* namespaces left)"
+	fi
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -5,6 +5,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include "groups.h"
 #include "opts.h"
 #include "version.h"
 
@@ -28,6 +31,8 @@ static const char doc[] =
 "    rxlat -e -d 5              # every packet for five seconds\n"
 "    rxlat -j -d 10 > s.json    # JSON summary, one object per line\n"
 "    rxlat --hooks tracepoint   # force tracepoint/cgroup hooks\n"
+"    rxlat --netns server -e    # packets in namespace /run/netns/server\n"
+"    rxlat --by netns --verdict # per namespace, and what would help\n"
 "\n"
 "EXIT STATUS: 0 normal end, 1 runtime failure, 2 usage error.";
 
@@ -39,6 +44,10 @@ enum {
 	OPT_SLOTS,
 	OPT_SOCKETS,
 	OPT_USAGE,
+	OPT_NETNS,
+	OPT_NO_SPLIT,
+	OPT_VERDICT,
+	OPT_BY,
 };
 
 static const struct argp_option options[] = {
@@ -47,7 +56,12 @@ static const struct argp_option options[] = {
 	{ "port", 'P', "PORT[-PORT]", 0, "Only sockets bound to this local port or range", 0 },
 	{ "ipv4", '4', NULL, 0, "Only IPv4 packets", 0 },
 	{ "ipv6", '6', NULL, 0, "Only IPv6 packets", 0 },
+	{ "netns", OPT_NETNS, "NS", 0,
+	  "Only packets in this network namespace: a name in /run/netns, a path, or an inode number", 0 },
 	{ "histogram", 'H', NULL, 0, "Add a log2 histogram per stage", 0 },
+	{ "by", OPT_BY, "KEY", 0, "Also summarize per netns, dev, pid or port", 0 },
+	{ "verdict", OPT_VERDICT, NULL, 0,
+	  "Say what kernel bypass, busy polling or pinning would save, citing the numbers", 0 },
 	{ "events", 'e', NULL, 0, "Print one line per packet", 0 },
 	{ "json", 'j', NULL, 0, "JSON output, one object per line", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
@@ -59,6 +73,8 @@ static const struct argp_option options[] = {
 	  "Per-packet event buffer (power of two, K/M/G suffix; default 4M)", 0 },
 	{ "slots", OPT_SLOTS, "N", 0,
 	  "Packets tracked at once, from first sighting to read (power of two, default 65536)", 0 },
+	{ "no-split", OPT_NO_SPLIT, NULL, 0,
+	  "Do not split the socket stage (saves a program run per context switch)", 0 },
 	{ "sockets", OPT_SOCKETS, "N", 0,
 	  "Sockets tracked when socket storage is unavailable (default 4096)", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
@@ -154,6 +170,29 @@ static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
 	return 0;
 }
 
+/* A namespace by inode number, path (/proc/PID/ns/net) or ip-netns name. */
+static int parse_netns(const char *s, uint32_t *ino)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	uint64_t v;
+
+	if (!*s)
+		return -EINVAL;
+	if (!parse_u64(s, 1, UINT32_MAX, &v)) {
+		*ino = (uint32_t)v;
+		return 0;
+	}
+	if (strchr(s, '/'))
+		snprintf(path, sizeof(path), "%s", s);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", s);
+	if (stat(path, &st) || st.st_ino == 0 || st.st_ino > UINT32_MAX)
+		return -ENOENT;
+	*ino = (uint32_t)st.st_ino;
+	return 0;
+}
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct rxlat_opts *o = state->input;
@@ -222,6 +261,25 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid socket count '%s': expected 1 to 1048576", arg);
 		o->sockets = (uint32_t)v;
 		break;
+	case OPT_NETNS:
+		if (parse_netns(arg, &o->netns))
+			argp_error(state, "invalid namespace '%s': expected a name in /run/netns, a path or an inode number", arg);
+		break;
+	case OPT_NO_SPLIT:
+		o->no_split = true;
+		break;
+	case OPT_VERDICT:
+		o->verdict = true;
+		break;
+	case OPT_BY: {
+		int by = groups_parse_by(arg);
+
+		if (by < 0)
+			argp_error(state, "invalid --by '%s': expected netns, dev, pid or port", arg);
+		else
+			o->by = by;
+		break;
+	}
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		o->done = true;

@@ -32,6 +32,10 @@ struct rxlat_opts {
 	uint64_t ringbuf_size;
 	uint32_t slots;		/* skb stamp table entries */
 	uint32_t sockets;	/* address-keyed socket table entries */
+	uint32_t netns;		/* --netns: namespace inode, 0 for all */
+	bool no_split;		/* --no-split: no socket-stage split */
+	bool verdict;		/* --verdict */
+	int by;			/* --by: enum group_by, 0 for none */
 	bool done;		/* --help/--usage/--version printed: exit 0 */
 };
 

@@ -148,7 +148,9 @@ int caps_probe(struct kernel_caps *c, char *err, size_t errlen)
 	}
 	c->btf = true;
 	c->sk_storage_in_tracing = c->major > 5 || (c->major == 5 && c->minor >= 11);
+	c->task_storage_in_tracing = c->major > 5 || (c->major == 5 && c->minor >= 12);
 	c->tp_sock_recv_length = has_tp(btf, "sock_recv_length");
+	c->tp_sk_data_ready = has_tp(btf, "sk_data_ready");
 	/* the typedef's proto starts with the tracepoint's void *ctx */
 	c->tp_kfree_skb_reason = func_proto_vlen(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF) >= 4;
 	c->kfunc_cast_to_kern_ctx =
@@ -232,6 +234,8 @@ int plan_hooks(struct hook_plan *p, const struct kernel_caps *c, enum hook_mode 
 	p->recv = chosen[1];
 	p->sock_state_hash = p->enq == RX_HOOK_KPROBE || p->recv == RX_HOOK_KPROBE ||
 			     !c->sk_storage_in_tracing;
+	/* kretprobes have no task pointer to key task storage with */
+	p->thread_state_hash = p->recv == RX_HOOK_KPROBE || !c->task_storage_in_tracing;
 	if (p->sock_state_hash && !c->fentry && !c->kprobe) {
 		snprintf(err, errlen, "address-keyed socket state needs fentry or kprobe on sk_free");
 		return -ENOTSUP;

@@ -20,6 +20,8 @@ struct kernel_caps {
 	bool kfunc_cast_to_kern_ctx;
 	int recvmsg_nargs;		/* udp_recvmsg(): 6 before 5.19, 4 from 7.2 */
 	bool sk_storage_in_tracing;	/* 5.11+ */
+	bool task_storage_in_tracing;	/* 5.12+ */
+	bool tp_sk_data_ready;		/* sock:sk_data_ready, 6.5+ */
 	char cgroup2[PATH_MAX];		/* cgroup-v2 mount, "" if none */
 };
 
@@ -28,6 +30,7 @@ struct hook_plan {
 	enum rx_hook_family enq;
 	enum rx_hook_family recv;
 	bool sock_state_hash;		/* address-keyed socket table */
+	bool thread_state_hash;		/* thread-id-keyed thread table */
 	char why[2][200];		/* for auto: what was passed over and why */
 };
 

@@ -4,6 +4,7 @@
 #include <time.h>
 #include "hist.h"
 #include "reasons.h"
+#include "verdict.h"
 #include "report.h"
 
 const char *const stage_names[RX_NSTAGES] = {
@@ -11,6 +12,31 @@ const char *const stage_names[RX_NSTAGES] = {
 	[RX_ST_STACK] = "stack",
 	[RX_ST_SOCKET] = "socket",
 	[RX_ST_TOTAL] = "total",
+	[RX_ST_QUEUED] = "queued",
+	[RX_ST_WAKEUP] = "wakeup",
+	[RX_ST_RETURN] = "return",
+	[RX_ST_IRQ] = "irq",
+	[RX_ST_POLL] = "poll",
+	[RX_ST_FORWARD] = "forward",
+	[RX_ST_CROSSING] = "crossing",
+	[RX_ST_BYPASS] = "bypass",
+	[RX_ST_BUSYPOLL] = "busypoll",
+};
+
+/* Sub-stages print under the stage they split, indented. */
+static const int stage_parent[RX_NSTAGES] = {
+	[RX_ST_DRIVER] = -1, [RX_ST_STACK] = -1, [RX_ST_SOCKET] = -1, [RX_ST_TOTAL] = -1,
+	[RX_ST_QUEUED] = RX_ST_SOCKET, [RX_ST_WAKEUP] = RX_ST_SOCKET, [RX_ST_RETURN] = RX_ST_SOCKET,
+	[RX_ST_IRQ] = RX_ST_DRIVER, [RX_ST_POLL] = RX_ST_DRIVER,
+	[RX_ST_FORWARD] = RX_ST_STACK, [RX_ST_CROSSING] = RX_ST_STACK,
+	[RX_ST_BYPASS] = -1, [RX_ST_BUSYPOLL] = -1,
+};
+
+/* Table order: each main stage followed by its parts, then the estimates. */
+static const int stage_order[RX_NSTAGES] = {
+	RX_ST_DRIVER, RX_ST_IRQ, RX_ST_POLL, RX_ST_STACK, RX_ST_FORWARD, RX_ST_CROSSING,
+	RX_ST_SOCKET, RX_ST_QUEUED, RX_ST_WAKEUP, RX_ST_RETURN, RX_ST_TOTAL,
+	RX_ST_BYPASS, RX_ST_BUSYPOLL,
 };
 
 void json_string(FILE *out, const char *s, size_t maxlen)
@@ -168,6 +194,8 @@ static void json_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 	fputs("},", out);
 	fputs("\"stages\":{", out);
 	for (int i = 0; i < RX_NSTAGES; i++) {
+		if (i >= RX_NMAIN_STAGES && !s->hists[i].count)
+			continue;
 		fprintf(out, "%s\"%s\":", i ? "," : "", stage_names[i]);
 		json_stage(out, &s->hists[i]);
 		if (o->hist)
@@ -176,7 +204,7 @@ static void json_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 	}
 	fprintf(out, "},\"hooks\":{\"mode\":\"%s\",\"enqueue\":\"%s\",\"read\":\"%s\"",
 		hook_mode_name(o->hooks), family_name(p->enq), family_name(p->recv));
-	for (int i = 0; i < RX_NSTAGES - 1; i++) {
+	for (int i = 0; i < RX_ST_TOTAL; i++) {
 		plan_describe_stage(p, i, desc, sizeof(desc));
 		fprintf(out, ",\"%s\":", stage_names[i]);
 		json_string(out, desc, sizeof(desc));
@@ -188,8 +216,16 @@ static void json_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 		json_string(out, p->why[1], sizeof(p->why[1]));
 		fputc('}', out);
 	}
-	fprintf(out, ",\"socket_state\":\"%s\"}}\n",
-		p->sock_state_hash ? "hash" : "sk_storage");
+	fprintf(out, ",\"socket_state\":\"%s\"}", p->sock_state_hash ? "hash" : "sk_storage");
+	if (s->groups) {
+		fputs(",\"groups\":", out);
+		groups_json(out, s->groups);
+	}
+	if (o->verdict && s->final) {
+		fputs(",\"verdict\":", out);
+		verdict_json(out, s->hists, s->counts);
+	}
+	fputs("}\n", out);
 }
 
 static void us(char *buf, size_t len, uint64_t ns, bool valid)
@@ -284,12 +320,16 @@ static void text_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 	if (b.state_fail)
 		fprintf(out, "warning: %" PRIu64 " packets found no socket state: raise --sockets\n",
 			b.state_fail);
-	fprintf(out, "%-8s %10s %10s %10s %10s %10s %10s %10s %10s  (usecs)\n", "stage", "count",
+	fprintf(out, "%-10s %10s %10s %10s %10s %10s %10s %10s %10s  (usecs)\n", "stage", "count",
 		"min", "mean", "p50", "p90", "p99", "p99.9", "max");
-	for (int i = 0; i < RX_NSTAGES; i++) {
+	for (int k = 0; k < RX_NSTAGES; k++) {
+		int i = stage_order[k];
 		struct stage_stats st;
-		char c[8][24];
+		char c[8][24], name[16];
 
+		if (i >= RX_NMAIN_STAGES && !s->hists[i].count)
+			continue;
+		snprintf(name, sizeof(name), "%s%s", stage_parent[i] >= 0 ? "  " : "", stage_names[i]);
 		hist_summarize(&s->hists[i], &st);
 		us(c[0], sizeof(c[0]), st.min, st.count);
 		us(c[1], sizeof(c[1]), st.mean, st.count);
@@ -298,7 +338,7 @@ static void text_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 		us(c[4], sizeof(c[4]), st.p99, st.count);
 		us(c[5], sizeof(c[5]), st.p999, st.count);
 		us(c[6], sizeof(c[6]), st.max, st.count);
-		fprintf(out, "%-8s %10" PRIu64 " %10s %10s %10s %10s %10s %10s %10s\n", stage_names[i],
+		fprintf(out, "%-10s %10" PRIu64 " %10s %10s %10s %10s %10s %10s %10s\n", name,
 			st.count, c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
 	}
 	if (o->hist) {
@@ -309,9 +349,13 @@ static void text_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 			report_log2_hist(out, &s->hists[i], "nsecs");
 		}
 	}
+	if (s->groups)
+		groups_text(out, s->groups);
+	if (o->verdict && s->final)
+		verdict_text(out, s->hists, s->counts);
 	if (s->final) {
 		fputs("hooks:\n", out);
-		for (int i = 0; i < RX_NSTAGES - 1; i++) {
+		for (int i = 0; i < RX_ST_TOTAL; i++) {
 			plan_describe_stage(p, i, desc, sizeof(desc));
 			fprintf(out, "  %-7s %s\n", stage_names[i], desc);
 		}

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "rxlat_abi.h"
 #include "tracer.h"
+#include "groups.h"
 
 extern const char *const stage_names[RX_NSTAGES];
 
@@ -19,6 +20,7 @@ struct summary {
 	double elapsed_s;			/* span the histograms cover */
 	bool final;				/* the whole session, on exit */
 	uint64_t interval_no;			/* 1-based; 0 for the final one */
+	const struct groups *groups;		/* --by, or NULL */
 };
 
 void report_summary(FILE *out, const struct rxlat_opts *o, const struct hook_plan *p,

@@ -58,6 +58,7 @@ struct session {
 	struct rx_hist *now, *then, *diff;	/* RX_NSTAGES each */
 	struct tracer_counts counts;
 	struct pidwatch pids;
+	struct groups *groups;		/* --by */
 };
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -66,7 +67,10 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct rx_event))
 		return 0;
-	report_event(stdout, s->o, data, s->wall_offset);
+	if (s->groups)
+		groups_add(s->groups, data);
+	if (s->o->events)
+		report_event(stdout, s->o, data, s->wall_offset);
 	return 0;
 }
 
@@ -83,7 +87,8 @@ static void install_signals(void)
 
 static int print_interval(struct session *s, uint64_t n, double elapsed)
 {
-	struct summary sum = { .counts = &s->counts, .elapsed_s = elapsed, .interval_no = n };
+	struct summary sum = { .counts = &s->counts, .elapsed_s = elapsed, .interval_no = n,
+			       .groups = s->groups };
 	int err = tracer_read(&s->t, s->now, &s->counts);
 
 	if (err)
@@ -137,7 +142,7 @@ static int run(struct session *s)
 	if (s->rb)
 		ring_buffer__consume(s->rb);
 	if (!err) {
-		struct summary sum = { .counts = &s->counts, .final = true,
+		struct summary sum = { .counts = &s->counts, .final = true, .groups = s->groups,
 				       .elapsed_s = (double)(mono_ns() - start) / 1e9 };
 
 		err = tracer_read(&s->t, s->now, &s->counts);
@@ -188,7 +193,15 @@ int main(int argc, char **argv)
 		ret = EXIT_RUNTIME;
 		goto cleanup;
 	}
-	if (o.events) {
+	if (o.by) {
+		s.groups = groups_new(o.by);
+		if (!s.groups) {
+			fprintf(stderr, "rxlat: out of memory\n");
+			ret = EXIT_RUNTIME;
+			goto cleanup;
+		}
+	}
+	if (o.events || o.by) {
 		s.rb = ring_buffer__new(tracer_events_fd(&s.t), on_event, &s, NULL);
 		if (!s.rb) {
 			fprintf(stderr, "rxlat: cannot set up the event ring buffer: %s\n",
@@ -196,7 +209,8 @@ int main(int argc, char **argv)
 			ret = EXIT_RUNTIME;
 			goto cleanup;
 		}
-		report_events_header(stdout, &o);
+		if (o.events)
+			report_events_header(stdout, &o);
 	}
 	s.wall_offset = wall_offset_ns();
 	reasons_load();
@@ -205,7 +219,7 @@ int main(int argc, char **argv)
 
 		fprintf(stderr, "rxlat: tracing UDP receive latency; hooks (%s):\n",
 			hook_mode_name(o.hooks));
-		for (int i = 0; i < RX_NSTAGES - 1; i++) {
+		for (int i = 0; i < RX_ST_TOTAL; i++) {
 			plan_describe_stage(&s.t.plan, i, d, sizeof(d));
 			fprintf(stderr, "rxlat:   %-7s %s\n", stage_names[i], d);
 		}
@@ -221,6 +235,7 @@ cleanup:
 	ring_buffer__free(s.rb);
 	tracer_stop(&s.t);
 	pidwatch_stop(&s.pids);
+	groups_free(s.groups);
 	free(s.now);
 	return ret;
 }

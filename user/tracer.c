@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -24,6 +27,10 @@ enum prog_role {
 	ROLE_KFREE_NOREASON,	/* kfree_skb before 5.17 */
 	ROLE_RECV,		/* t3 */
 	ROLE_SK_FREE,		/* address-keyed state cleanup */
+	ROLE_SOFTIRQ,		/* NET_RX softirq start: splits driver */
+	ROLE_DATA_READY,	/* data-ready callbacks: wakeups for data */
+	ROLE_SCHED,		/* wakeups and switches: split socket */
+	ROLE_RECV_ENTER,	/* entry into a receive call: splits socket */
 };
 
 struct prog_desc {
@@ -57,6 +64,17 @@ static const struct prog_desc progs[] = {
 	{ "kretprobe_udpv6_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
 	{ "fentry_sk_free", ROLE_SK_FREE, RX_HOOK_FENTRY, NULL },
 	{ "kprobe_sk_free", ROLE_SK_FREE, RX_HOOK_KPROBE, NULL },
+	{ "tp_softirq_entry", ROLE_SOFTIRQ, -1, "softirq_entry" },
+	{ "tp_sk_data_ready", ROLE_DATA_READY, RX_HOOK_TRACEPOINT, "sk_data_ready" },
+	{ "fentry_sock_def_readable", ROLE_DATA_READY, RX_HOOK_FENTRY, NULL },
+	{ "kprobe_sock_def_readable", ROLE_DATA_READY, RX_HOOK_KPROBE, NULL },
+	{ "tp_sched_waking", ROLE_SCHED, -1, "sched_waking" },
+	{ "tp_sched_switch", ROLE_SCHED, -1, "sched_switch" },
+	{ "tp_enter_recvfrom", ROLE_RECV_ENTER, RX_HOOK_TRACEPOINT, NULL },
+	{ "tp_enter_recvmsg", ROLE_RECV_ENTER, RX_HOOK_TRACEPOINT, NULL },
+	{ "tp_enter_recvmmsg", ROLE_RECV_ENTER, RX_HOOK_TRACEPOINT, NULL },
+	{ "fentry_udp_recvmsg", ROLE_RECV_ENTER, RX_HOOK_FENTRY, NULL },
+	{ "fentry_udpv6_recvmsg", ROLE_RECV_ENTER, RX_HOOK_FENTRY, NULL },
 };
 
 static const struct prog_desc *desc_of(const struct bpf_program *prog)
@@ -122,6 +140,22 @@ static bool wanted(const struct prog_desc *d, const struct tracer *t)
 			return false;
 		sk_free_family = c->fentry ? RX_HOOK_FENTRY : RX_HOOK_KPROBE;
 		return d->family == sk_free_family;
+	case ROLE_SOFTIRQ:
+		return true;
+	case ROLE_DATA_READY:
+		/* the tracepoint where the kernel has it, else the callback */
+		if (!t->split)
+			return false;
+		if (c->tp_sk_data_ready)
+			return d->family == RX_HOOK_TRACEPOINT;
+		return d->family == (c->fentry ? RX_HOOK_FENTRY : RX_HOOK_KPROBE);
+	case ROLE_SCHED:
+		return t->split;
+	case ROLE_RECV_ENTER:
+		/* kprobe readers stamp the entry in their own entry probe */
+		if (!t->split || d->family != (int)p->recv || p->recv == RX_HOOK_KPROBE)
+			return false;
+		return d->family != RX_HOOK_TRACEPOINT || t->tracefs;
 	}
 	return false;
 }
@@ -143,10 +177,14 @@ static int configure(struct tracer *t, const struct rxlat_opts *o)
 	ro->port_lo = o->port_lo;
 	ro->port_hi = o->port_hi;
 	ro->want_family = (uint8_t)o->family;
-	ro->emit_events = o->events;
+	/* --by aggregates per-packet records in user space */
+	ro->emit_events = o->events || o->by;
 	ro->aggregate = true;
 	ro->slot_set_shift = 32 - (uint32_t)__builtin_ctz(o->slots / SLOT_WAYS);
 	ro->sock_state_hash = t->plan.sock_state_hash;
+	ro->thread_state_hash = t->plan.thread_state_hash;
+	ro->split_socket = t->split;
+	ro->filter_netns = o->netns;
 	ro->recvmsg_nargs = (uint32_t)t->caps.recvmsg_nargs;
 
 	err = bpf_map__set_max_entries(s->maps.slot_sets, o->slots / SLOT_WAYS);
@@ -155,9 +193,11 @@ static int configure(struct tracer *t, const struct rxlat_opts *o)
 					     bpf_map__map_flags(s->maps.slot_sets) | BPF_F_MMAPABLE);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.events,
-					       o->events ? (uint32_t)o->ringbuf_size : 4096);
+					       o->events || o->by ? (uint32_t)o->ringbuf_size : 4096);
 	if (!err && t->plan.sock_state_hash)
 		err = bpf_map__set_max_entries(s->maps.sock_states_h, o->sockets);
+	if (!err && t->plan.thread_state_hash)
+		err = bpf_map__set_max_entries(s->maps.thread_states_h, o->sockets);
 	if (err)
 		return err;
 
@@ -233,6 +273,24 @@ static const char *load_hint(int e)
 	}
 }
 
+/*
+ * Classic tracepoints (the syscall-entry ones) are attached by id, which
+ * libbpf reads from tracefs. If tracefs is not mounted, mount it in a
+ * mount namespace of rxlat's own: the host sees no change, and the mount
+ * goes away with rxlat.
+ */
+static bool ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", F_OK))
+		return true;
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		return false;
+	return !access("/sys/kernel/tracing/events", F_OK);
+}
+
 int tracer_start(struct tracer *t, const struct rxlat_opts *o, char *err, size_t errlen)
 {
 	bool refused[2][RX_NHOOK_FAMILIES] = {};
@@ -240,6 +298,9 @@ int tracer_start(struct tracer *t, const struct rxlat_opts *o, char *err, size_t
 
 	memset(t, 0, sizeof(*t));
 	t->cgroup_fd = -1;
+	t->split = !o->no_split;
+	/* without it the split misses receive-call entries: worse, not wrong */
+	t->tracefs = ensure_tracefs();
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus <= 0) {
 		snprintf(err, errlen, "cannot count possible CPUs");

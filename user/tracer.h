@@ -22,6 +22,8 @@ struct tracer {
 	int ncpus;
 	struct kernel_caps caps;
 	struct hook_plan plan;
+	bool split;		/* split the socket stage (sched hooks) */
+	bool tracefs;		/* tracefs reachable: classic tracepoints attach */
 	void *percpu_buf;	/* scratch for per-CPU map reads */
 	const struct slot_set *slots;	/* memory-mapped slot table */
 	size_t slots_len;
