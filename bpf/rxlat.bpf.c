@@ -33,6 +33,9 @@
 #ifndef READ_ONCE
 #define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
 #endif
+#ifndef WRITE_ONCE
+#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+#endif
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -352,7 +355,7 @@ static __always_inline void on_drop(__u64 skb, __u32 reason, __u32 no_socket)
 	switch (s->state) {
 	case SLOT_RX:
 		if (reason == no_socket)
-			count(RX_C_NO_SOCKET);
+			count_atomic(RX_C_NO_SOCKET);
 		else
 			count_drop(s->t1 ? RX_DS_STACK : RX_DS_DRIVER, reason);
 		slot_free(s);
@@ -403,11 +406,6 @@ static __always_inline void on_enqueue_sk(struct sock *sk, struct sk_buff *skb)
 
 /* ---- t3: a recv*() returned ------------------------------------------- */
 
-static __always_inline __u64 ns_or_none(__u32 v)
-{
-	return v == RX_NO_VALUE32 ? RX_NO_VALUE : v;
-}
-
 static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 skaddr, int len,
 				    struct task_struct *task, __u32 tid)
 {
@@ -417,32 +415,58 @@ static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 s
 	struct rx_event *ev;
 	__u32 cpu = bpf_get_smp_processor_id();
 
-	st[RX_ST_DRIVER] = e->t0 && e->t1 && e->t1 >= e->t0 ? e->t1 - e->t0 : RX_NO_VALUE;
-	st[RX_ST_STACK] = e->t1 && e->t2 >= e->t1 ? e->t2 - e->t1 : RX_NO_VALUE;
-	st[RX_ST_SOCKET] = now >= e->t2 ? now - e->t2 : 0;
-	st[RX_ST_TOTAL] = e->t0 && now >= e->t0 ? now - e->t0 : RX_NO_VALUE;
-	/* A missed t1 makes driver unknown but t0 still bounds the total; keep
-	 * the stage sum equal to the total by folding driver into stack. */
-	if (!e->t1 && e->t0 && e->t2 >= e->t0)
-		st[RX_ST_STACK] = e->t2 - e->t0;
+	/*
+	 * Which stages this packet has, as one mask: branching on each stage
+	 * value against "none" would let the verifier track every
+	 * combination of known values through the code below.
+	 */
+	__u32 valid = (1u << RX_ST_SOCKET);
+	bool has_t0 = e->t0 && e->t2 >= e->t0, has_t1 = e->t1 && e->t2 >= e->t1;
 
+	__builtin_memset(st, 0, sizeof(st));
+	st[RX_ST_SOCKET] = now >= e->t2 ? now - e->t2 : 0;
+	if (has_t0) {
+		st[RX_ST_TOTAL] = now - e->t0;
+		valid |= 1u << RX_ST_TOTAL;
+	}
+	if (has_t1) {
+		st[RX_ST_STACK] = e->t2 - e->t1;
+		valid |= 1u << RX_ST_STACK;
+	} else if (has_t0) {
+		/* A missed t1 makes driver unknown but t0 still bounds the
+		 * total; keep the stage sum equal to the total. */
+		st[RX_ST_STACK] = e->t2 - e->t0;
+		valid |= 1u << RX_ST_STACK;
+	}
+	if (has_t0 && has_t1 && e->t1 >= e->t0) {
+		st[RX_ST_DRIVER] = e->t1 - e->t0;
+		valid |= 1u << RX_ST_DRIVER;
+		if (e->irq_ns != RX_NO_VALUE32 && e->irq_ns <= st[RX_ST_DRIVER]) {
+			st[RX_ST_IRQ] = e->irq_ns;
+			st[RX_ST_POLL] = st[RX_ST_DRIVER] - e->irq_ns;
+			valid |= (1u << RX_ST_IRQ) | (1u << RX_ST_POLL);
+		}
+	}
+	if (e->passes > 1) {
+		st[RX_ST_FORWARD] = e->forward_ns;
+		st[RX_ST_CROSSING] = e->crossing_ns;
+		valid |= (1u << RX_ST_FORWARD) | (1u << RX_ST_CROSSING);
+	}
 	split_socket_stage(task, tid, e->t2, now, e->cpu, &sp);
 	if (split_socket) {
 		st[RX_ST_QUEUED] = sp.queued;
 		st[RX_ST_WAKEUP] = sp.wakeup;
 		st[RX_ST_RETURN] = sp.ret;
-	} else {
-		st[RX_ST_QUEUED] = st[RX_ST_WAKEUP] = st[RX_ST_RETURN] = RX_NO_VALUE;
+		valid |= (1u << RX_ST_QUEUED) | (1u << RX_ST_WAKEUP) | (1u << RX_ST_RETURN);
+		if (valid & (1u << RX_ST_TOTAL)) {
+			st[RX_ST_BYPASS] = st[RX_ST_TOTAL] - sp.queued;
+			valid |= 1u << RX_ST_BYPASS;
+		}
+		if (valid & (1u << RX_ST_IRQ)) {
+			st[RX_ST_BUSYPOLL] = st[RX_ST_IRQ] + sp.wakeup;
+			valid |= 1u << RX_ST_BUSYPOLL;
+		}
 	}
-	st[RX_ST_IRQ] = st[RX_ST_DRIVER] != RX_NO_VALUE ? ns_or_none(e->irq_ns) : RX_NO_VALUE;
-	st[RX_ST_POLL] = st[RX_ST_IRQ] != RX_NO_VALUE && st[RX_ST_DRIVER] >= st[RX_ST_IRQ] ?
-			 st[RX_ST_DRIVER] - st[RX_ST_IRQ] : RX_NO_VALUE;
-	st[RX_ST_FORWARD] = e->passes > 1 ? e->forward_ns : RX_NO_VALUE;
-	st[RX_ST_CROSSING] = e->passes > 1 ? e->crossing_ns : RX_NO_VALUE;
-	st[RX_ST_BYPASS] = st[RX_ST_TOTAL] != RX_NO_VALUE && split_socket ?
-			   st[RX_ST_TOTAL] - sp.queued : RX_NO_VALUE;
-	st[RX_ST_BUSYPOLL] = st[RX_ST_IRQ] != RX_NO_VALUE && split_socket ?
-			     st[RX_ST_IRQ] + sp.wakeup : RX_NO_VALUE;
 
 	count(RX_C_DELIVERED);
 	if (!e->t0)
@@ -458,9 +482,13 @@ static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 s
 	if (e->cpu != cpu)
 		count(RX_C_CROSS_CPU);
 	if (aggregate) {
-		for (int i = 0; i < RX_NSTAGES; i++)
-			if (st[i] != RX_NO_VALUE)
-				hist_add(i, st[i]);
+		struct cpu_stats *cs = my_stats();
+
+		if (cs) {
+			for (int i = 0; i < RX_NSTAGES; i++)
+				if (valid & (1u << i))
+					hist_add(cs, i, st[i]);
+		}
 	}
 	if (!emit_events)
 		return;
@@ -471,7 +499,7 @@ static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 s
 	}
 	ev->ts_ns = now;
 	for (int i = 0; i < RX_NSTAGES; i++)
-		ev->stage_ns[i] = st[i];
+		ev->stage_ns[i] = (valid & (1u << i)) ? st[i] : RX_NO_VALUE;
 	ev->pid = bpf_get_current_pid_tgid() >> 32;
 	ev->tid = (__u32)bpf_get_current_pid_tgid();
 	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
@@ -495,7 +523,7 @@ static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 s
 
 /* @task: the reading task as a trusted pointer, NULL where the hook has none */
 static __always_inline void on_recv_done(void *sk, __u64 skaddr, int ret, int flags,
-					 struct task_struct *task)
+					 struct task_struct *task, bool direct)
 {
 	struct sock_state *ss;
 	struct read_match m;
@@ -511,7 +539,7 @@ static __always_inline void on_recv_done(void *sk, __u64 skaddr, int ret, int fl
 		return;
 	}
 	now = bpf_ktime_get_ns();
-	sock_read(ss, skaddr, queue_head(skaddr), now, &m);
+	sock_read(ss, skaddr, queue_head(skaddr, direct), now, &m);
 	/* Unconditional: a branch on the count would make the verifier
 	 * track each value separately. */
 	count_n(RX_C_UNMEASURED, m.skipped);
@@ -687,7 +715,7 @@ int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
-	on_recv_done(sk, (__u64)sk, ret, flags, bpf_get_current_task_btf());
+	on_recv_done(sk, (__u64)sk, ret, flags, bpf_get_current_task_btf(), true);
 	return 0;
 }
 
@@ -724,7 +752,7 @@ static __always_inline void fexit_recvmsg(__u64 *ctx)
 		flags = (int)CTX_ARG(ctx, 3);
 		ret = (int)CTX_ARG(ctx, 4);
 	}
-	on_recv_done(sk, (__u64)sk, ret, flags, bpf_get_current_task_btf());
+	on_recv_done(sk, (__u64)sk, ret, flags, bpf_get_current_task_btf(), true);
 }
 
 SEC("fexit/udp_recvmsg")
@@ -776,7 +804,7 @@ static __always_inline void unstash_recv(int ret)
 
 	if (!a)
 		return;
-	on_recv_done((void *)a->sk, a->sk, ret, a->flags, NULL);
+	on_recv_done((void *)a->sk, a->sk, ret, a->flags, NULL, false);
 	bpf_map_delete_elem(&recv_stash, &id);
 }
 

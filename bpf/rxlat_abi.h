@@ -133,6 +133,17 @@ struct rx_drops {
 	__u64 n[RX_NDROP_STAGES][RX_NREASONS];
 };
 
+/*
+ * Everything counted on one CPU: one array row per CPU, found with one
+ * inlined lookup per program run instead of one per-CPU-map helper call
+ * per counter and per histogram. The loader memory-maps the rows.
+ */
+struct cpu_stats {
+	struct rx_counters c;
+	struct rx_drops d;
+	struct rx_hist h[RX_NSTAGES];
+};
+
 /* Per-packet record sent through the ring buffer (-e, --json -e). */
 #define RX_NO_VALUE (~0ULL)	/* stage_ns[] entry that could not be measured */
 #define RX_NO_VALUE32 (~0U)
@@ -207,7 +218,7 @@ enum slot_flags {
 };
 
 /* Slots per set; the loader sizes the table in sets (--slots / SLOT_WAYS). */
-#define SLOT_WAYS 4
+#define SLOT_WAYS 8
 
 struct slot_set {
 	struct skb_slot w[SLOT_WAYS];
@@ -228,5 +239,6 @@ _Static_assert(sizeof(struct rx_drops) == 8 * RX_NDROP_STAGES * RX_NREASONS, "rx
 _Static_assert(sizeof(struct rx_event) == 72 + 8 * RX_NSTAGES, "rx_event layout");
 _Static_assert(sizeof(struct skb_slot) == 112, "skb_slot layout");
 _Static_assert(sizeof(struct slot_set) == 112 * SLOT_WAYS, "slot_set layout");
+_Static_assert(sizeof(struct slot_set) <= 4096, "one slot set within a page");
 
 #endif /* RXLAT_ABI_H */

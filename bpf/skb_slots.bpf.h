@@ -59,16 +59,50 @@ static __always_inline struct skb_slot *slot_find(__u64 skb, __u32 states)
 }
 
 /*
+ * Forget which of the ways a search found, as far as the verifier knows.
+ * A search returning a pointer leaves one verifier state per way, and
+ * every later search multiplies them; a value read back from map memory
+ * is just "some way", so the states merge again. @who keeps a reader's
+ * program and a softirq that interrupts it on the same CPU apart.
+ */
+enum { LAUNDER_READER, LAUNDER_PRODUCER };
+
+struct launder_pad {
+	__u32 v[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct launder_pad);
+} launder_pads SEC(".maps");
+
+static __always_inline __u32 launder(__u32 v, int who)
+{
+	struct launder_pad *l;
+	__u32 zero = 0;
+
+	l = bpf_map_lookup_elem(&launder_pads, &zero);
+	if (!l)
+		return v;
+	WRITE_ONCE(l->v[who & 1], v);
+	return READ_ONCE(l->v[who & 1]);
+}
+
+/*
  * The slot of @skb queued to socket @sk. Address reuse can leave two: the
  * packet just read (its read's hook has not run yet) and a new one at the
  * same address. The older is the one a read returns first; the newer is
  * the tail a new push links behind.
  */
 static __always_inline struct skb_slot *slot_find_queued(__u64 skb, __u64 sk, __u32 states,
-							  bool newest, const struct skb_slot *exclude)
+							  bool newest, const struct skb_slot *exclude,
+							  int who)
 {
 	struct slot_set *set = set_of(skb);
-	struct skb_slot *best = NULL;
+	__u64 best_t2 = 0;
+	__u32 best = SLOT_WAYS;
 
 	if (!set || !skb)
 		return NULL;
@@ -78,10 +112,18 @@ static __always_inline struct skb_slot *slot_find_queued(__u64 skb, __u64 sk, __
 
 		if (s->skb != skb || s->sk != sk || !(IN(s->state) & states) || s == exclude)
 			continue;
-		if (!best || (newest ? s->t2 > best->t2 : s->t2 < best->t2))
-			best = s;
+		if (best == SLOT_WAYS || (newest ? s->t2 > best_t2 : s->t2 < best_t2)) {
+			best = i;
+			best_t2 = s->t2;
+		}
 	}
-	return best;
+	best = launder(best, who);
+	if (best >= SLOT_WAYS)
+		return NULL;
+	/* mask in a register the compiler cannot swap for an unmasked copy */
+	best &= SLOT_WAYS - 1;
+	asm volatile("" : "+r"(best));
+	return &set->w[best];
 }
 
 static __always_inline __u64 slot_last_activity(const struct skb_slot *s)

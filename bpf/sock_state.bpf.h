@@ -102,8 +102,11 @@ static __always_inline void sock_state_forget(__u64 key)
 
 /* The skb at the head of the socket's receive queues, 0 if both are empty.
  * udp_recvmsg() reads reader_queue first and refills it from
- * sk_receive_queue; an empty list's head points at itself. */
-static __always_inline __u64 queue_head(__u64 skaddr)
+ * sk_receive_queue; an empty list's head points at itself. With @direct
+ * (a BTF socket pointer, in tracing programs) struct sock's own fields are
+ * loaded directly; reader_queue lies beyond struct sock and always takes a
+ * probe read. */
+static __always_inline __u64 queue_head(__u64 skaddr, bool direct)
 {
 	struct udp_sock *up = (void *)skaddr;
 	struct sock *sk = (void *)skaddr;
@@ -112,8 +115,10 @@ static __always_inline __u64 queue_head(__u64 skaddr)
 	bpf_core_read(&first, sizeof(first), &up->reader_queue.next);
 	if (first && first != (__u64)&up->reader_queue)
 		return first;
-	first = 0;
-	bpf_core_read(&first, sizeof(first), &sk->sk_receive_queue.next);
+	if (direct)
+		first = (__u64)sk->sk_receive_queue.next;
+	else if (bpf_core_read(&first, sizeof(first), &sk->sk_receive_queue.next))
+		first = 0;
 	if (first && first != (__u64)&sk->sk_receive_queue)
 		return first;
 	return 0;
@@ -131,12 +136,12 @@ static __always_inline void sock_push(struct sock_state *ss, __u64 skaddr, __u64
 	if (created) {
 		/* Packets may already be queued: until a read shows the queue's
 		 * head, the next read's packet is unknown. */
-		ss->next = queue_head(skaddr) ? NEXT_UNSYNC : 0;
+		ss->next = queue_head(skaddr, false) ? NEXT_UNSYNC : 0;
 		prev = 0;
 	}
 	ss->last_push = skb;
 	if (prev) {
-		p = slot_find_queued(prev, skaddr, IN_SOCKET, true, self);
+		p = slot_find_queued(prev, skaddr, IN_SOCKET, true, self, LAUNDER_PRODUCER);
 		if (p && p->next == 0)
 			p->next = skb;
 	}
@@ -168,7 +173,7 @@ static __always_inline void sock_read(struct sock_state *ss, __u64 skaddr, __u64
 	for (int i = 0; i < WALK_MAX; i++) {
 		if (cand <= NEXT_UNSYNC)
 			break;
-		s = slot_find_queued(cand, skaddr, IN_SOCKET, false, NULL);
+		s = slot_find_queued(cand, skaddr, IN_SOCKET, false, NULL, LAUNDER_READER);
 		if (!s) {
 			cand = 0;
 			break;
@@ -180,7 +185,7 @@ static __always_inline void sock_read(struct sock_state *ss, __u64 skaddr, __u64
 	}
 
 	if (cand > NEXT_UNSYNC && cand != qhead) {
-		s = slot_find_queued(cand, skaddr, IN(SLOT_QUEUED), false, NULL);
+		s = slot_find_queued(cand, skaddr, IN(SLOT_QUEUED), false, NULL, LAUNDER_READER);
 		if (s) {
 			/* A read that empties the queue while the expected packet
 			 * was pushed long before the previous such read means
@@ -190,7 +195,7 @@ static __always_inline void sock_read(struct sock_state *ss, __u64 skaddr, __u64
 				next = s->next;
 				slot_free(s);
 				s = next ? slot_find_queued(next, skaddr, IN(SLOT_QUEUED), false,
-							    NULL) : NULL;
+							    NULL, LAUNDER_READER) : NULL;
 			}
 			if (s) {
 				m->slot = *s;
@@ -207,7 +212,7 @@ static __always_inline void sock_read(struct sock_state *ss, __u64 skaddr, __u64
 		for (int i = 0; i < WALK_MAX; i++) {
 			if (!next || next == qhead)
 				break;
-			s = slot_find_queued(next, skaddr, IN_SOCKET, false, NULL);
+			s = slot_find_queued(next, skaddr, IN_SOCKET, false, NULL, LAUNDER_READER);
 			if (!s)
 				break;
 			if (s->state == SLOT_QUEUED)

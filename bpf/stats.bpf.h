@@ -7,26 +7,14 @@
 #ifndef RXLAT_STATS_BPF_H
 #define RXLAT_STATS_BPF_H
 
+/* One row per possible CPU (max_entries set by the loader). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RX_NSTAGES);
-	__type(key, __u32);
-	__type(value, struct rx_hist);
-} hists SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct rx_counters);
-} counters SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct rx_drops);
-} drops SEC(".maps");
+	__type(value, struct cpu_stats);
+} stats SEC(".maps");
 
 /* Resized by the loader (--ringbuf-size). */
 struct {
@@ -37,14 +25,26 @@ struct {
 const volatile bool emit_events = false;
 const volatile bool aggregate = true;
 
-/* n may be "negative" (two's complement): per-CPU sums still add up. */
+static __always_inline struct cpu_stats *my_stats(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&stats, &cpu);
+}
+
+/*
+ * Programs run with preemption off, so a row has one writer at a time,
+ * except that a softirq can interrupt a reader's program on the same CPU.
+ * The counters both contexts touch (drops can happen in either) use
+ * atomic adds; the rest, and the histograms, are written by one context.
+ * n may be "negative" (two's complement): per-CPU sums still add up.
+ */
 static __always_inline void count_n(enum rx_counter c, __u64 n)
 {
-	__u32 zero = 0;
-	struct rx_counters *cs = bpf_map_lookup_elem(&counters, &zero);
+	struct cpu_stats *cs = my_stats();
 
 	if (cs && c < RX_NCOUNTERS)
-		cs->c[c] += n;
+		cs->c.c[c] += n;
 }
 
 static __always_inline void count(enum rx_counter c)
@@ -52,13 +52,22 @@ static __always_inline void count(enum rx_counter c)
 	count_n(c, 1);
 }
 
-static __always_inline void hist_add(__u32 stage, __u64 v)
+static __always_inline void count_atomic(enum rx_counter c)
 {
-	struct rx_hist *h = bpf_map_lookup_elem(&hists, &stage);
+	struct cpu_stats *cs = my_stats();
+
+	if (cs && c < RX_NCOUNTERS)
+		__sync_fetch_and_add(&cs->c.c[c], 1);
+}
+
+static __always_inline void hist_add(struct cpu_stats *cs, __u32 stage, __u64 v)
+{
+	struct rx_hist *h;
 	__u32 b;
 
-	if (!h)
+	if (stage >= RX_NSTAGES)
 		return;
+	h = &cs->h[stage];
 	h->count++;
 	h->sum += v;
 	if (h->count == 1 || v < h->min)
@@ -71,12 +80,13 @@ static __always_inline void hist_add(__u32 stage, __u64 v)
 
 static __always_inline void count_drop(enum rx_drop_stage stage, __u32 reason)
 {
-	__u32 zero = 0;
-	struct rx_drops *d = bpf_map_lookup_elem(&drops, &zero);
+	struct cpu_stats *cs = my_stats();
 
-	count(RX_C_DROPPED);
-	if (d && stage < RX_NDROP_STAGES)
-		d->n[stage][reason & (RX_NREASONS - 1)]++;
+	if (!cs)
+		return;
+	__sync_fetch_and_add(&cs->c.c[RX_C_DROPPED], 1);
+	if (stage < RX_NDROP_STAGES)
+		__sync_fetch_and_add(&cs->d.n[stage][reason & (RX_NREASONS - 1)], 1);
 }
 
 #endif /* RXLAT_STATS_BPF_H */

@@ -48,6 +48,34 @@ const volatile bool thread_state_hash = false;
 /* Splitting costs a program run per context switch: --no-split skips it. */
 const volatile bool split_socket = true;
 
+/* Threads that read traced sockets, by thread id modulo the table: lets the
+ * scheduler hooks dismiss every other thread with one inlined lookup. A
+ * collision only costs a storage lookup that finds nothing. */
+#define READERS 4096
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, READERS);
+	__type(key, __u32);
+	__type(value, __u32);
+} readers SEC(".maps");
+
+static __always_inline bool is_reader(__u32 tid)
+{
+	__u32 idx = tid & (READERS - 1);
+	__u32 *r = bpf_map_lookup_elem(&readers, &idx);
+
+	return r && *r == tid;
+}
+
+static __always_inline void mark_reader(__u32 tid)
+{
+	__u32 idx = tid & (READERS - 1);
+	__u32 *r = bpf_map_lookup_elem(&readers, &idx);
+
+	if (r && *r != tid)
+		*r = tid;
+}
+
 /* A data-ready callback running on this CPU: wakeups issued inside it are
  * wakeups for data. */
 struct data_ready {
@@ -99,7 +127,7 @@ static __always_inline void on_waking(struct task_struct *p, __u32 tid)
 	__u32 zero = 0;
 	__u64 now;
 
-	if (!split_socket)
+	if (!split_socket || !is_reader(tid))
 		return;
 	d = bpf_map_lookup_elem(&data_readies, &zero);
 	if (!d || !d->t)
@@ -119,7 +147,7 @@ static __always_inline void on_switch_in(struct task_struct *next, __u32 tid)
 {
 	struct thread_state *ts;
 
-	if (!split_socket)
+	if (!split_socket || !is_reader(tid))
 		return;
 	ts = thread_state_get(next, tid, false);
 	if (ts && ts->t_wake && !ts->t_run) {
@@ -132,7 +160,7 @@ static __always_inline void on_recv_enter(struct task_struct *task, __u32 tid)
 {
 	struct thread_state *ts;
 
-	if (!split_socket)
+	if (!split_socket || !is_reader(tid))
 		return;
 	ts = thread_state_get(task, tid, false);
 	if (ts)
@@ -150,6 +178,7 @@ static __always_inline void split_socket_stage(struct task_struct *task, __u32 t
 {
 	struct thread_state *ts = thread_state_get(task, tid, true);
 
+	mark_reader(tid);
 	sp->queued = 0;
 	sp->wakeup = 0;
 	sp->ret = t3 - t2;

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "kbtf.h"
 #include "plan.h"
 
 const char *family_name(enum rx_hook_family f)
@@ -129,7 +130,7 @@ static void find_cgroup2(struct kernel_caps *c)
 int caps_probe(struct kernel_caps *c, char *err, size_t errlen)
 {
 	struct utsname u;
-	struct btf *btf;
+	const struct btf *btf;
 
 	memset(c, 0, sizeof(*c));
 	if (uname(&u) == 0)
@@ -140,7 +141,7 @@ int caps_probe(struct kernel_caps *c, char *err, size_t errlen)
 			 u.release, RXLAT_MIN_MAJOR, RXLAT_MIN_MINOR);
 		return -ENOTSUP;
 	}
-	btf = btf__load_vmlinux_btf();
+	btf = kernel_btf();
 	if (!btf) {
 		snprintf(err, errlen,
 			 "no kernel BTF (/sys/kernel/btf/vmlinux): rxlat needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
@@ -159,7 +160,6 @@ int caps_probe(struct kernel_caps *c, char *err, size_t errlen)
 	probe_fentry(c, btf);
 	probe_kprobe(c);
 	find_cgroup2(c);
-	btf__free(btf);
 	return 0;
 }
 

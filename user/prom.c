@@ -23,14 +23,8 @@
 #include "hist.h"
 #include "prom.h"
 #include "reasons.h"
+#include "report.h"	/* stage_names */
 
-/* The label values are part of the exported contract: spelled out here. */
-static const char *const prom_stage[RX_NSTAGES] = {
-	[RX_ST_DRIVER] = "driver",
-	[RX_ST_STACK] = "stack",
-	[RX_ST_SOCKET] = "socket",
-	[RX_ST_TOTAL] = "total",
-};
 static const char *const prom_drop_stage[RX_NDROP_STAGES] = { "driver", "stack", "socket" };
 
 /* 1, 2, 5 per decade from 1 us to 1 s, in ns, and as "le" label values
@@ -62,7 +56,7 @@ static const char *const prom_bounds_le[PROM_NBOUNDS] = {
  * So each cumulative count is exact or low by at most the count of that
  * one straddling log-linear bucket: observations in (L - width, L] that may
  * be up to 1/64 of L (1.6 %) away from the boundary. For L = 1 us the
- * straddling bucket is [1000, 1007] ns, for L = 1 ms [999424, 1015807] ns.
+ * straddling bucket is [1000, 1007] ns, for L = 1 ms [999424, 1007615] ns.
  * Counts stay monotonic across scrapes because the histograms only grow.
  */
 unsigned long long prom_cumulative(const struct rx_hist *h, unsigned long long le_ns)
@@ -134,9 +128,13 @@ void prom_render(FILE *out, const struct rx_hist hists[RX_NSTAGES], const struct
 		info = &none;
 
 	family(out, "rxlat_stage_seconds", "histogram",
-	       "UDP receive latency per packet and stage (driver, stack, socket, total), since start.");
+	       "UDP receive latency per packet and stage (driver, stack, socket, total; their parts "
+	       "and estimates where measured), since start.");
+	/* The main stages always, their parts and the estimates once measured
+	 * (as in the JSON summary). */
 	for (int i = 0; i < RX_NSTAGES; i++)
-		stage_histogram(out, prom_stage[i], &hists[i]);
+		if (i < RX_NMAIN_STAGES || hists[i].count)
+			stage_histogram(out, stage_names[i], &hists[i]);
 
 	family(out, "rxlat_packets_seen_total", "counter",
 	       "UDP packets matching the filters, counted at their first hook.");

@@ -13,9 +13,11 @@
 
 /*
  * Fills cumulative (since start) histograms and counters; called from the
- * HTTP thread once per scrape, never concurrently with itself. Returns 0,
- * or non-zero to answer the scrape with 503. It runs concurrently with the
- * main thread: it must not share scratch buffers with it unlocked.
+ * HTTP thread once per scrape, never concurrently with itself, on zeroed
+ * buffers. Returns 0, or non-zero to answer the scrape with 503. It runs
+ * concurrently with the main thread: it must not share scratch buffers
+ * with it unlocked (tracer_read() uses the tracer's percpu_buf).
+ * prom_render() calls reason_name(): call reasons_load() before prom_start().
  */
 typedef int (*prom_snapshot_fn)(void *ctx, struct rx_hist hists[RX_NSTAGES],
 				struct tracer_counts *tc);
@@ -38,7 +40,8 @@ struct prom_server;
  */
 struct prom_server *prom_start(const char *addr_port, prom_snapshot_fn snap, void *ctx,
 			       const struct prom_info *info, char *err, size_t errlen);
-/* Stop serving, wait for the HTTP thread, free. NULL is a no-op. */
+/* Stop serving, wait for the HTTP thread (a scrape in progress finishes),
+ * free. Call it before tearing down what snap() reads. NULL is a no-op. */
 void prom_stop(struct prom_server *s);
 /* The port actually bound (useful with port 0). */
 unsigned int prom_port(const struct prom_server *s);

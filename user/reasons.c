@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
+#include "kbtf.h"
 #include "reasons.h"
 #include "rxlat_abi.h"
 
@@ -14,7 +15,7 @@ void reasons_load(void)
 	const char *prefix = "SKB_DROP_REASON_";
 	const struct btf_enum *e;
 	const struct btf_type *t;
-	struct btf *btf;
+	const struct btf *btf;
 	int id;
 
 	if (loaded)
@@ -24,7 +25,7 @@ void reasons_load(void)
 	names[RX_REASON_UNKNOWN] = strdup("UNKNOWN");
 	names[RX_REASON_RCVBUF] = strdup("SOCKET_RCVBUFF");
 	names[RX_REASON_MEM] = strdup("PROTO_MEM");
-	btf = btf__load_vmlinux_btf();
+	btf = kernel_btf();
 	if (!btf)
 		return;
 	id = btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM);
@@ -44,7 +45,6 @@ void reasons_load(void)
 			names[e->val] = strdup(n);
 		}
 	}
-	btf__free(btf);
 }
 
 const char *reason_name(unsigned int reason)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* rxlat: where a UDP packet's receive latency goes, per stage. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "environ.h"
 #include "hist.h"
+#include "kbtf.h"
 #include "opts.h"
 #include "pidwatch.h"
 #include "reasons.h"
@@ -214,6 +216,9 @@ int main(int argc, char **argv)
 	}
 	s.wall_offset = wall_offset_ns();
 	reasons_load();
+	/* setup parsed the kernel's BTF (megabytes): give that memory back */
+	kernel_btf_release();
+	malloc_trim(0);
 	{
 		char d[256];
 

@@ -10,17 +10,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include "report.h"	/* stage_names */
 #include "svg.h"
 
-static const char *const svg_stage[RX_NSTAGES] = {
-	[RX_ST_DRIVER] = "driver",
-	[RX_ST_STACK] = "stack",
-	[RX_ST_SOCKET] = "socket",
-	[RX_ST_TOTAL] = "total",
-};
-static const char *const stage_color[RX_NSTAGES] = {
+/* Colours of the main stages; their parts and the estimates are grey. */
+static const char *const stage_color[RX_NMAIN_STAGES] = {
 	"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
 };
+
+static const char *color_of(int stage)
+{
+	return stage < RX_NMAIN_STAGES ? stage_color[stage] : "#555555";
+}
+
+static const char *name_of(int stage)
+{
+	return stage_names[stage] ? stage_names[stage] : "?";
+}
 
 #define NPCT 4
 static const char *const pct_name[NPCT] = { "p50", "p90", "p99", "p99.9" };
@@ -42,15 +48,13 @@ static uint64_t pct_of(const struct stage_stats *s, int k)
 #define PLOT_R	 (W - 100.0)
 #define BAR_H	 11.0
 #define BAR_GAP	 2.0
-#define ROW_H	 66.0
+#define ROW_H	 72.0
 #define A_TOP	 88.0
-#define A_BOTTOM (A_TOP + RX_NSTAGES * ROW_H)
-#define A_END	 (A_BOTTOM + 48.0)
-#define B_TOP	 (A_END + 16.0)
-#define B_PLOT_T (B_TOP + 56.0)
+#define A_BOTTOM(rows) (A_TOP + (rows) * ROW_H)
+#define A_END(rows)	 (A_BOTTOM(rows) + 48.0)
+#define B_PLOT_OFF 56.0		/* (b): from its top to the plot */
 #define B_PLOT_H 240.0
-#define B_PLOT_B (B_PLOT_T + B_PLOT_H)
-#define B_END	 (B_PLOT_B + 48.0)
+#define B_HEIGHT (B_PLOT_OFF + B_PLOT_H + 48.0)
 
 /* ---- text ---- */
 
@@ -229,20 +233,36 @@ static void swatch(FILE *out, double x, double y, const char *color, const char 
 
 /* ---- (a) percentile bars ---- */
 
-static void bars(FILE *out, const struct stage_stats final[RX_NSTAGES])
+/* Rows of (a): the main stages always, their parts and the estimates when
+ * measured. Returns how many. */
+static int bar_rows(const struct stage_stats final[RX_NSTAGES], int rows[RX_NSTAGES])
 {
-	double vmin = INFINITY, vmax = 0;
+	int n = 0;
+
+	for (int i = 0; i < RX_NSTAGES; i++)
+		if (i < RX_NMAIN_STAGES || final[i].count)
+			rows[n++] = i;
+	return n;
+}
+
+static void bars(FILE *out, const struct stage_stats final[RX_NSTAGES], const int rows[],
+		 int nrows)
+{
+	double vmin = INFINITY, vmax = 0, bottom = A_BOTTOM(nrows), lx = PLOT_L + NPCT * 80.0;
 	struct logaxis ax;
 	char lab[48];
 	bool any = false;
 
-	for (int i = 0; i < RX_NSTAGES; i++) {
-		const struct stage_stats *s = &final[i];
+	for (int r = 0; r < nrows; r++) {
+		const struct stage_stats *s = &final[rows[r]];
 
 		if (!s->count)
 			continue;
 		any = true;
-		vmin = fmin(vmin, (double)s->min);
+		/* a minimum of 0 ns (parts of a stage can be empty) would stretch
+		 * the axis down to 1 ns: its whisker starts at the axis instead */
+		if (s->min)
+			vmin = fmin(vmin, (double)s->min);
 		vmin = fmin(vmin, (double)s->p50);
 		vmax = fmax(vmax, (double)s->max);
 		vmax = fmax(vmax, (double)s->p999);
@@ -252,36 +272,51 @@ static void bars(FILE *out, const struct stage_stats final[RX_NSTAGES])
 	else
 		logaxis_fit(&ax, 1e3, 1e6, PLOT_L, PLOT_R);
 
-	fprintf(out, "<text x=\"20\" y=\"50\" fill=\"#333333\">Receive latency per stage over the "
-		"whole session: percentiles as bars, min\xe2\x80\x93max as a whisker "
+	fprintf(out, "<text x=\"20\" y=\"50\" fill=\"#333333\">Receive latency per packet, whole "
+		"session: percentiles per stage as bars, min\xe2\x80\x93max as a whisker "
 		"(log scale)</text>\n");
 	for (int k = 0; k < NPCT; k++)
 		swatch(out, PLOT_L + k * 80.0, 74, pct_color[k], pct_name[k]);
-	fprintf(out, "<line x1=\"%.1f\" y1=\"69\" x2=\"%.1f\" y2=\"69\" stroke=\"#555555\" "
-		"stroke-width=\"1.5\"/>\n<text x=\"%.1f\" y=\"74\" fill=\"#333333\">"
-		"min\xe2\x80\x93max</text>\n",
-		PLOT_L + NPCT * 80.0, PLOT_L + NPCT * 80.0 + 24, PLOT_L + NPCT * 80.0 + 30);
+	fprintf(out, "<g stroke=\"#555555\" stroke-width=\"1.5\"><line x1=\"%.1f\" y1=\"69\" "
+		"x2=\"%.1f\" y2=\"69\"/><line x1=\"%.1f\" y1=\"65\" x2=\"%.1f\" y2=\"73\"/>"
+		"<line x1=\"%.1f\" y1=\"65\" x2=\"%.1f\" y2=\"73\"/></g>\n<text x=\"%.1f\" y=\"74\" "
+		"fill=\"#333333\">min\xe2\x80\x93max</text>\n",
+		lx, lx + 24, lx, lx, lx + 24, lx + 24, lx + 30);
 
-	logaxis_draw(out, &ax, false, A_TOP, A_BOTTOM);
+	logaxis_draw(out, &ax, false, A_TOP, bottom);
 	fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n",
-		PLOT_L, A_BOTTOM, PLOT_R, A_BOTTOM);
+		PLOT_L, bottom, PLOT_R, bottom);
 	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#333333\">"
-		"latency per packet (log scale)</text>\n", (PLOT_L + PLOT_R) / 2, A_BOTTOM + 36);
+		"latency (log scale)</text>\n", (PLOT_L + PLOT_R) / 2, bottom + 36);
 
-	for (int i = 0; i < RX_NSTAGES; i++) {
+	for (int r = 0; r < nrows; r++) {
+		int i = rows[r];
 		const struct stage_stats *s = &final[i];
-		double top = A_TOP + i * ROW_H + 6, mid = top + 2 * (BAR_H + BAR_GAP) - BAR_GAP / 2;
+		double top = A_TOP + r * ROW_H + 6, wy = top + NPCT * (BAR_H + BAR_GAP) + 5;
 
 		fprintf(out, "<text x=\"20\" y=\"%.1f\" font-weight=\"bold\" fill=\"%s\">%s</text>\n",
-			mid - 2, stage_color[i], svg_stage[i]);
+			top + 20, color_of(i), name_of(i));
 		fprintf(out, "<text x=\"20\" y=\"%.1f\" font-size=\"11\" fill=\"#555555\">"
-			"n=%llu</text>\n", mid + 12, (unsigned long long)s->count);
+			"n=%llu</text>\n", top + 35, (unsigned long long)s->count);
 		if (!s->count) {
 			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#888888\">no samples</text>\n",
-				PLOT_L + 8, mid + 4);
+				PLOT_L + 8, top + 28);
 			continue;
 		}
-		/* whisker: min to max, behind the bars */
+		for (int k = 0; k < NPCT; k++) {
+			double v = (double)pct_of(s, k), y = top + k * (BAR_H + BAR_GAP);
+			double w = logaxis_pos(&ax, v) - PLOT_L;
+
+			if (w < 1)
+				w = 1;
+			fmt_ns(lab, sizeof(lab), v);
+			fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+				"fill=\"%s\"><title>%s %s: %s</title></rect>\n",
+				PLOT_L, y, w, BAR_H, pct_color[k], name_of(i), pct_name[k], lab);
+			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#222222\">"
+				"%s %s</text>\n", PLOT_L + w + 4, y + BAR_H - 2, pct_name[k], lab);
+		}
+		/* whisker under the bars: min to max */
 		{
 			double x0 = logaxis_pos(&ax, (double)s->min), x1 = logaxis_pos(&ax, (double)s->max);
 			char a[32], b[32];
@@ -289,27 +324,14 @@ static void bars(FILE *out, const struct stage_stats final[RX_NSTAGES])
 			fmt_ns(a, sizeof(a), (double)s->min);
 			fmt_ns(b, sizeof(b), (double)s->max);
 			fprintf(out, "<g stroke=\"#555555\" stroke-width=\"1.5\"><title>%s min %s, "
-				"max %s</title>\n"
-				"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n"
-				"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n"
+				"max %s</title>"
+				"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+				"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
 				"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/></g>\n",
-				svg_stage[i], a, b, x0, mid, x1, mid, x0, top - 3, x0, top + 4 * BAR_H + 6,
-				x1, top - 3, x1, top + 4 * BAR_H + 6);
+				name_of(i), a, b, x0, wy, x1, wy, x0, wy - 4, x0, wy + 4, x1, wy - 4,
+				x1, wy + 4);
 			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#555555\">"
-				"max %s</text>\n", x1 + 4, top + 4 * (BAR_H + BAR_GAP) + 6, b);
-		}
-		for (int k = 0; k < NPCT; k++) {
-			double v = (double)pct_of(s, k), y = top + k * (BAR_H + BAR_GAP);
-			double x = logaxis_pos(&ax, v), w = x - PLOT_L;
-
-			if (w < 1)
-				w = 1;
-			fmt_ns(lab, sizeof(lab), v);
-			fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-				"fill=\"%s\"><title>%s %s: %s</title></rect>\n",
-				PLOT_L, y, w, BAR_H, pct_color[k], svg_stage[i], pct_name[k], lab);
-			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#222222\">"
-				"%s %s</text>\n", PLOT_L + w + 4, y + BAR_H - 2, pct_name[k], lab);
+				"max %s</text>\n", x1 + 4, wy + 4, b);
 		}
 	}
 }
@@ -327,9 +349,11 @@ static double nice_step(double range)
 	return (norm < 1.5 ? 1 : norm < 3.5 ? 2 : norm < 7.5 ? 5 : 10) * mag;
 }
 
-static void series_plot(FILE *out, const struct svg_point *pt, size_t n)
+/* (b) at @top: the main stages' p50 and p99 per interval. */
+static void series_plot(FILE *out, const struct svg_point *pt, size_t n, double top)
 {
 	double vmin = INFINITY, vmax = 0, t0 = 0, t1 = 0, step;
+	double pt_top = top + B_PLOT_OFF, pt_bot = pt_top + B_PLOT_H, ly = top + 37;
 	struct logaxis ay;
 	bool any = false;
 
@@ -338,7 +362,7 @@ static void series_plot(FILE *out, const struct svg_point *pt, size_t n)
 			continue;
 		t0 = fmin(t0, pt[j].t_s);
 		t1 = fmax(t1, pt[j].t_s);
-		for (int i = 0; i < RX_NSTAGES; i++) {
+		for (int i = 0; i < RX_NMAIN_STAGES; i++) {
 			if (!pt[j].st[i].count)
 				continue;
 			any = true;
@@ -349,31 +373,29 @@ static void series_plot(FILE *out, const struct svg_point *pt, size_t n)
 	if (!(t1 > t0))
 		t1 = t0 + 1;
 	if (any)
-		logaxis_fit(&ay, vmin, vmax, B_PLOT_B, B_PLOT_T);
+		logaxis_fit(&ay, vmin, vmax, pt_bot, pt_top);
 	else
-		logaxis_fit(&ay, 1e3, 1e6, B_PLOT_B, B_PLOT_T);
+		logaxis_fit(&ay, 1e3, 1e6, pt_bot, pt_top);
 
 #define TX(t) (PLOT_L + ((t) - t0) / (t1 - t0) * (PLOT_R - PLOT_L))
 	fprintf(out, "<text x=\"20\" y=\"%.1f\" fill=\"#333333\">Per interval: p50 (solid) and p99 "
-		"(dashed) of each stage (log scale)</text>\n", B_TOP + 18);
-	for (int i = 0; i < RX_NSTAGES; i++) {
+		"(dashed) of each stage (log scale)</text>\n", top + 18);
+	for (int i = 0; i < RX_NMAIN_STAGES; i++) {
 		double x = PLOT_L + i * 90.0;
 
 		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
 			"stroke-width=\"2\"/>\n<text x=\"%.1f\" y=\"%.1f\" fill=\"#333333\">%s</text>\n",
-			x, B_TOP + 37, x + 22, B_TOP + 37, stage_color[i], x + 27, B_TOP + 41,
-			svg_stage[i]);
+			x, ly, x + 22, ly, color_of(i), x + 27, ly + 4, name_of(i));
 	}
 	{
-		double x = PLOT_L + RX_NSTAGES * 90.0 + 20;
+		double x = PLOT_L + RX_NMAIN_STAGES * 90.0 + 20;
 
 		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555555\" "
 			"stroke-width=\"2\"/>\n<text x=\"%.1f\" y=\"%.1f\" fill=\"#333333\">p50</text>\n"
 			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555555\" "
 			"stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
 			"fill=\"#333333\">p99</text>\n",
-			x, B_TOP + 37, x + 22, B_TOP + 37, x + 27, B_TOP + 41,
-			x + 70, B_TOP + 37, x + 92, B_TOP + 37, x + 97, B_TOP + 41);
+			x, ly, x + 22, ly, x + 27, ly + 4, x + 70, ly, x + 92, ly, x + 97, ly + 4);
 	}
 
 	logaxis_draw(out, &ay, true, PLOT_L, PLOT_R);
@@ -384,24 +406,23 @@ static void series_plot(FILE *out, const struct svg_point *pt, size_t n)
 		snprintf(lab, sizeof(lab), "%g s", fabs(t) < step * 1e-9 ? 0.0 : t);
 		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eeeeee\"/>\n"
 			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#333333\">%s</text>\n",
-			TX(t), B_PLOT_T, TX(t), B_PLOT_B, TX(t), B_PLOT_B + 16, lab);
+			TX(t), pt_top, TX(t), pt_bot, TX(t), pt_bot + 16, lab);
 	}
 	fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-		"stroke=\"#333333\"/>\n", PLOT_L, B_PLOT_T, PLOT_R - PLOT_L, B_PLOT_H);
+		"stroke=\"#333333\"/>\n", PLOT_L, pt_top, PLOT_R - PLOT_L, B_PLOT_H);
 	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#333333\">"
-		"time since start</text>\n", (PLOT_L + PLOT_R) / 2, B_PLOT_B + 36);
+		"time since start</text>\n", (PLOT_L + PLOT_R) / 2, pt_bot + 36);
 	if (!any)
 		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#888888\">"
 			"no samples in any interval</text>\n", (PLOT_L + PLOT_R) / 2,
-			(B_PLOT_T + B_PLOT_B) / 2);
+			(pt_top + pt_bot) / 2);
 
-	for (int i = 0; i < RX_NSTAGES; i++) {
+	for (int i = 0; i < RX_NMAIN_STAGES; i++) {
 		for (int q = 0; q < 2; q++) {
 			bool pen = false;
 
 			fprintf(out, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s d=\"",
-				stage_color[i], q ? "1.5" : "2",
-				q ? " stroke-dasharray=\"6 4\"" : "");
+				color_of(i), q ? "1.5" : "2", q ? " stroke-dasharray=\"6 4\"" : "");
 			for (size_t j = 0; j < n; j++) {
 				const struct stage_stats *s = &pt[j].st[i];
 
@@ -417,7 +438,7 @@ static void series_plot(FILE *out, const struct svg_point *pt, size_t n)
 			if (n > 120)
 				continue;
 			/* dots, so that an isolated interval shows too */
-			fprintf(out, "<g fill=\"%s\">", stage_color[i]);
+			fprintf(out, "<g fill=\"%s\">", color_of(i));
 			for (size_t j = 0; j < n; j++) {
 				const struct stage_stats *s = &pt[j].st[i];
 
@@ -436,12 +457,16 @@ int svg_render(FILE *out, const struct stage_stats final[RX_NSTAGES],
 	       const struct svg_point *series, size_t n, const char *title)
 {
 	static const struct stage_stats none[RX_NSTAGES];
-	double h = n >= 2 && series ? B_END : A_END;
+	int rows[RX_NSTAGES], nrows;
+	bool plot_b = n >= 2 && series;
+	double h;
 
 	if (!final)
 		final = none;
 	if (!title || !*title)
 		title = "rxlat";
+	nrows = bar_rows(final, rows);
+	h = A_END(nrows) + (plot_b ? 16 + B_HEIGHT : 0);
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" "
 		"height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"DejaVu Sans, Helvetica, "
@@ -452,9 +477,9 @@ int svg_render(FILE *out, const struct stage_stats final[RX_NSTAGES],
 	fputs("<text x=\"20\" y=\"28\" font-size=\"18\" font-weight=\"bold\" fill=\"#111111\">", out);
 	xml_text(out, title, 100);
 	fputs("</text>\n", out);
-	bars(out, final);
-	if (n >= 2 && series)
-		series_plot(out, series, n);
+	bars(out, final, rows, nrows);
+	if (plot_b)
+		series_plot(out, series, n, A_END(nrows) + 16);
 	fputs("</svg>\n", out);
 	return ferror(out) ? -EIO : 0;
 }

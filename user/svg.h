@@ -16,9 +16,11 @@ struct svg_point {
 
 /*
  * Write @path: (a) per stage, bars for p50/p90/p99/p99.9 and a min-max
- * whisker on a log time axis; (b) when @n >= 2, p50 and p99 per stage over
- * time (log y axis). @series may be NULL when @n is 0. @title (UTF-8, may
- * be NULL) is escaped. Returns 0, or -errno with one line in @err.
+ * whisker on a log time axis (the main stages always, the others when they
+ * have samples); (b) when @n >= 2, p50 and p99 of each main stage over time
+ * (log y axis; an interval without samples leaves a gap). @series may be
+ * NULL when @n is 0. @title (UTF-8, may be NULL) is escaped. Returns 0, or
+ * -errno with one line in @err.
  */
 int svg_write(const char *path, const struct stage_stats final[RX_NSTAGES],
 	      const struct svg_point *series, size_t n, const char *title, char *err,

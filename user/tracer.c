@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "rxlat.skel.h"
 #include "hist.h"
+#include "kbtf.h"
 #include "tracer.h"
 
 /* What each program does, so the plan can switch it on or off. */
@@ -89,18 +90,14 @@ static const struct prog_desc *desc_of(const struct bpf_program *prog)
 
 static bool tp_exists(const char *tp)
 {
-	/* caps_probe() saw the kernel's BTF; a missing typedef means a
-	 * missing tracepoint. Re-checking through libbpf keeps this local. */
-	struct btf *btf = btf__load_vmlinux_btf();
+	/* a missing btf_trace_ typedef means a missing tracepoint */
+	const struct btf *btf = kernel_btf();
 	char name[128];
-	bool ok;
 
 	if (!btf)
 		return false;
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	ok = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0;
-	btf__free(btf);
-	return ok;
+	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0;
 }
 
 /* Stage index (0 enqueue, 1 read) a role belongs to, -1 if shared. */
@@ -181,6 +178,7 @@ static int configure(struct tracer *t, const struct rxlat_opts *o)
 	ro->emit_events = o->events || o->by;
 	ro->aggregate = true;
 	ro->slot_set_shift = 32 - (uint32_t)__builtin_ctz(o->slots / SLOT_WAYS);
+	t->nsets = o->slots / SLOT_WAYS;
 	ro->sock_state_hash = t->plan.sock_state_hash;
 	ro->thread_state_hash = t->plan.thread_state_hash;
 	ro->split_socket = t->split;
@@ -189,8 +187,7 @@ static int configure(struct tracer *t, const struct rxlat_opts *o)
 
 	err = bpf_map__set_max_entries(s->maps.slot_sets, o->slots / SLOT_WAYS);
 	if (!err)
-		err = bpf_map__set_map_flags(s->maps.slot_sets,
-					     bpf_map__map_flags(s->maps.slot_sets) | BPF_F_MMAPABLE);
+		err = bpf_map__set_max_entries(s->maps.stats, (uint32_t)t->ncpus);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.events,
 					       o->events || o->by ? (uint32_t)o->ringbuf_size : 4096);
@@ -249,9 +246,11 @@ void tracer_detach(struct tracer *t)
 static void teardown(struct tracer *t)
 {
 	tracer_detach(t);
-	if (t->slots)
-		munmap((void *)t->slots, t->slots_len);
-	t->slots = NULL;
+	free(t->scan_buf);
+	t->scan_buf = NULL;
+	if (t->stats)
+		munmap((void *)t->stats, t->stats_len);
+	t->stats = NULL;
 	rxlat_bpf__destroy(t->skel);
 	t->skel = NULL;
 	if (t->cgroup_fd >= 0)
@@ -366,21 +365,14 @@ int tracer_start(struct tracer *t, const struct rxlat_opts *o, char *err, size_t
 	if (!t->skel)
 		return e ? e : -EINVAL;
 
-	t->percpu_buf = calloc((size_t)t->ncpus, sizeof(struct rx_hist));
-	if (!t->percpu_buf) {
-		snprintf(err, errlen, "out of memory");
-		tracer_stop(t);
-		return -ENOMEM;
-	}
-	/* Read the slot table in place rather than a syscall per set. */
-	t->nsets = o->slots / SLOT_WAYS;
-	t->slots_len = ((size_t)t->nsets * sizeof(struct slot_set) + 4095) & ~(size_t)4095;
-	t->slots = mmap(NULL, t->slots_len, PROT_READ, MAP_SHARED,
-			bpf_map__fd(t->skel->maps.slot_sets), 0);
-	if (t->slots == MAP_FAILED) {
+	/* Read the statistics in place, not per syscall. */
+	t->stats_len = ((size_t)t->ncpus * sizeof(struct cpu_stats) + 4095) & ~(size_t)4095;
+	t->stats = mmap(NULL, t->stats_len, PROT_READ, MAP_SHARED,
+			bpf_map__fd(t->skel->maps.stats), 0);
+	if (t->stats == MAP_FAILED) {
 		e = -errno;
-		t->slots = NULL;
-		snprintf(err, errlen, "cannot map the slot table: %s", strerror(-e));
+		t->stats = NULL;
+		snprintf(err, errlen, "cannot map the statistics: %s", strerror(-e));
 		tracer_stop(t);
 		return e;
 	}
@@ -390,49 +382,69 @@ int tracer_start(struct tracer *t, const struct rxlat_opts *o, char *err, size_t
 void tracer_stop(struct tracer *t)
 {
 	teardown(t);
-	free(t->percpu_buf);
-	t->percpu_buf = NULL;
+}
+
+/*
+ * Count packets still tracked by scanning the slot table in chunks. Not
+ * through a memory map: scanning one would make the whole table (megabytes)
+ * resident in rxlat, and a map's pages cannot be dropped again.
+ */
+#define SCAN_CHUNK 256
+
+static int count_in_flight(struct tracer *t, struct tracer_counts *tc)
+{
+	int fd = bpf_map__fd(t->skel->maps.slot_sets);
+	uint32_t keys[SCAN_CHUNK], count, batch = 0;
+	bool first = true;
+	int err;
+
+	if (!t->scan_buf) {
+		t->scan_buf = malloc(SCAN_CHUNK * sizeof(struct slot_set));
+		if (!t->scan_buf)
+			return -ENOMEM;
+	}
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+		count = SCAN_CHUNK;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, t->scan_buf,
+					   &count, &opts);
+		if (err && errno != ENOENT)
+			return -errno;
+		for (uint32_t i = 0; i < count; i++) {
+			const struct slot_set *set = &((const struct slot_set *)t->scan_buf)[i];
+
+			for (int w = 0; w < SLOT_WAYS; w++) {
+				uint8_t state = set->w[w].state;
+
+				tc->in_flight += state == SLOT_RX || state == SLOT_QUEUED;
+				tc->in_socket += state == SLOT_QUEUED;
+			}
+		}
+		if (err)	/* ENOENT: that was the last chunk */
+			return 0;
+		first = false;
+	}
 }
 
 int tracer_read(struct tracer *t, struct rx_hist hists[RX_NSTAGES], struct tracer_counts *tc)
 {
-	int hfd = bpf_map__fd(t->skel->maps.hists);
-	int cfd = bpf_map__fd(t->skel->maps.counters);
-	int dfd = bpf_map__fd(t->skel->maps.drops);
-	struct rx_hist *ph = t->percpu_buf;
-	struct rx_counters *pc = t->percpu_buf;
-	struct rx_drops *pd = t->percpu_buf;
-	uint32_t zero = 0;
-
 	memset(hists, 0, sizeof(struct rx_hist) * RX_NSTAGES);
 	memset(tc, 0, sizeof(*tc));
-	for (uint32_t s = 0; s < RX_NSTAGES; s++) {
-		if (bpf_map_lookup_elem(hfd, &s, ph))
-			return -errno;
-		for (int cpu = 0; cpu < t->ncpus; cpu++)
-			hist_merge(&hists[s], &ph[cpu]);
-	}
 	/* Per-CPU values may be "negative" (a packet counted as forwarded
 	 * on one CPU and taken back on another): unsigned sums wrap right. */
-	if (bpf_map_lookup_elem(cfd, &zero, pc))
-		return -errno;
-	for (int cpu = 0; cpu < t->ncpus; cpu++)
+	for (int cpu = 0; cpu < t->ncpus; cpu++) {
+		const struct cpu_stats *cs = &t->stats[cpu];
+
+		for (int s = 0; s < RX_NSTAGES; s++)
+			hist_merge(&hists[s], &cs->h[s]);
 		for (int i = 0; i < RX_NCOUNTERS; i++)
-			tc->c.c[i] += pc[cpu].c[i];
-	if (bpf_map_lookup_elem(dfd, &zero, pd))
-		return -errno;
-	for (int cpu = 0; cpu < t->ncpus; cpu++)
+			tc->c.c[i] += cs->c.c[i];
 		for (int st = 0; st < RX_NDROP_STAGES; st++)
 			for (int r = 0; r < RX_NREASONS; r++)
-				tc->drops.n[st][r] += pd[cpu].n[st][r];
-	for (uint32_t i = 0; i < t->nsets; i++) {
-		for (int w = 0; w < SLOT_WAYS; w++) {
-			uint8_t state = t->slots[i].w[w].state;
-
-			tc->in_flight += state == SLOT_RX || state == SLOT_QUEUED;
-			tc->in_socket += state == SLOT_QUEUED;
-		}
+				tc->drops.n[st][r] += cs->d.n[st][r];
 	}
+	return count_in_flight(t, tc);
 	return 0;
 }
 

@@ -24,9 +24,9 @@ struct tracer {
 	struct hook_plan plan;
 	bool split;		/* split the socket stage (sched hooks) */
 	bool tracefs;		/* tracefs reachable: classic tracepoints attach */
-	void *percpu_buf;	/* scratch for per-CPU map reads */
-	const struct slot_set *slots;	/* memory-mapped slot table */
-	size_t slots_len;
+	const struct cpu_stats *stats;	/* memory-mapped statistics, a row per CPU */
+	size_t stats_len;
+	void *scan_buf;		/* a chunk of the slot table, for counting */
 	uint32_t nsets;
 };
 
