@@ -10,22 +10,21 @@ CC ?= cc
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
-# A static binary runs unchanged in the busybox guests of `make vmtest`.
-STATIC ?= 1
+# ./rxlat links dynamically against Debian's libraries. `make static` also
+# builds .output/static/rxlat, linked statically for the busybox guests of
+# `make vmtest`; it leaves out the Prometheus exporter, since Debian's
+# libmicrohttpd cannot be linked statically (GnuTLS needs p11-kit's .so).
 SANITIZE ?=
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -MMD -MP -I$(OUTPUT) -Ibpf -Iuser
-LIBS := -lbpf -lelf -lz
-ifeq ($(STATIC),1)
-ifeq ($(SANITIZE),)
-LDFLAGS_STATIC := -static
-endif
-endif
+LIBS := -lbpf -lelf -lz -ljson-c -lm -lpthread
 ifneq ($(SANITIZE),)
 USER_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS_SAN := -fsanitize=$(SANITIZE)
 endif
+# `make SANITIZE=address,undefined` builds into .output/san/ (see `asan`).
+BINARY ?= rxlat
 
 # clang -target bpf misses the arch include dirs the host compiler knows.
 CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -33,9 +32,9 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -MMD -MP \
 	-I$(dir $(VMLINUX)) -Ibpf $(CLANG_BPF_SYS_INCLUDES) -Wall -Wno-unused-variable
 
-# prom.c, svg.c and compare.c join the build once wired into the CLI
-USER_SRCS := $(filter-out user/prom.c user/svg.c user/compare.c,$(wildcard user/*.c))
+USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+STATIC_OBJS := $(patsubst user/%.c,$(OUTPUT)/static/%.o,$(USER_SRCS))
 BPF_SRCS := bpf/rxlat.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
@@ -49,8 +48,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean test check deps vmtest bench demo tools fuzz FORCE
-all: rxlat
+.PHONY: all clean test check deps vmtest bench demo tools fuzz static asan install FORCE
+all: $(BINARY)
 
 $(OUTPUT):
 	$(Q)mkdir -p $@
@@ -65,7 +64,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o | $(OUTPUT)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
 # Every loader object may include the skeleton and the revision stamp.
-$(USER_OBJS): $(SKELS) $(OUTPUT)/gitrev.h
+$(USER_OBJS) $(STATIC_OBJS): $(SKELS) $(OUTPUT)/gitrev.h
 
 # Rewritten only when the revision changes, so it does not force rebuilds.
 GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
@@ -78,13 +77,39 @@ $(OUTPUT)/%.o: user/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
-rxlat: $(USER_OBJS)
+$(BINARY): $(USER_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS_STATIC) $(LDFLAGS_SAN) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS_SAN) $^ $(LIBS) -lmicrohttpd -o $@
+
+$(OUTPUT)/static/%.o: user/%.c | $(OUTPUT)
+	$(Q)mkdir -p $(OUTPUT)/static
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -DRXLAT_NO_PROMETHEUS -c $< -o $@
+
+$(OUTPUT)/static/rxlat: $(STATIC_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -static $^ $(LIBS) -o $@
+
+static: $(OUTPUT)/static/rxlat
+
+# The user side with AddressSanitizer and UBSan; the suite runs it in
+# `make check` (RXLAT=.output/san/rxlat).
+asan:
+	$(Q)$(MAKE) OUTPUT=.output/san BINARY=.output/san/rxlat SANITIZE=address,undefined \
+		.output/san/rxlat
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: $(BINARY)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(BINARY) $(DESTDIR)$(PREFIX)/sbin/rxlat
+	$(Q)install -D -m 0644 tools/packaging/rxlat.8 $(DESTDIR)$(PREFIX)/share/man/man8/rxlat.8
+	$(Q)install -D -m 0644 tools/packaging/rxlat.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/rxlat
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT) rxlat
+	$(Q)rm -rf .output rxlat
 	$(Q)$(MAKE) -C tests clean
 
 deps:
@@ -120,12 +145,14 @@ $(FUZZ_DIR)/fuzz_args: tests/fuzz/fuzz_args.c user/opts.c $(OUTPUT)/gitrev.h | $
 	$(Q)mkdir -p $(FUZZ_DIR)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_args.c user/opts.c -lbpf -o $@
-$(FUZZ_DIR)/fuzz_report: tests/fuzz/fuzz_report.c user/report.c user/hist.c user/reasons.c \
-		user/plan.c user/opts.c tests/helpers/jsonq.c $(OUTPUT)/gitrev.h | $(OUTPUT)
+FUZZ_REPORT_SRCS := user/report.c user/hist.c user/reasons.c user/plan.c user/opts.c \
+	user/kbtf.c user/verdict.c user/groups.c
+$(FUZZ_DIR)/fuzz_report: tests/fuzz/fuzz_report.c $(FUZZ_REPORT_SRCS) tests/helpers/jsonq.c \
+		$(OUTPUT)/gitrev.h | $(OUTPUT)
 	$(Q)mkdir -p $(FUZZ_DIR)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_report.c user/report.c user/hist.c \
-		user/reasons.c user/plan.c user/opts.c -lbpf -lelf -lz -lm -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_report.c $(FUZZ_REPORT_SRCS) \
+		-lbpf -lelf -lz -lm -o $@
 fuzz: $(FUZZ_DIR)/fuzz_args $(FUZZ_DIR)/fuzz_report
 	$(Q)for t in fuzz_args fuzz_report; do \
 		mkdir -p $(FUZZ_DIR)/corpus-$$t; \
@@ -137,7 +164,7 @@ fuzz: $(FUZZ_DIR)/fuzz_args $(FUZZ_DIR)/fuzz_report
 			sed "s/^/  $$t: /"; \
 	done
 
--include $(USER_OBJS:.o=.d) $(BPF_OBJS:.o=.d)
+-include $(USER_OBJS:.o=.d) $(STATIC_OBJS:.o=.d) $(BPF_OBJS:.o=.d)
 
 .DELETE_ON_ERROR:
 .SECONDARY:

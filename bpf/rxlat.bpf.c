@@ -182,53 +182,56 @@ static __always_inline bool known_not_wanted(__u64 skb)
 }
 
 /* Start tracking a packet: a fresh slot, counted as seen. */
-static __always_inline struct skb_slot *track(__u64 skb, __u64 now)
+static __always_inline struct slot_ref track(__u64 skb, __u64 now)
 {
+	struct slot_ref r;
 	struct skb_slot *s;
 	bool evicted;
 
-	s = slot_claim(skb, now, &evicted);
-	if (!s)
-		return NULL;
+	r = slot_claim(skb, now, &evicted);
+	if (!r.set)
+		return r;
 	if (evicted)
 		count(RX_C_EVICTED);
+	s = SLOT(r);
 	__builtin_memset(s, 0, sizeof(*s));
-	s->skb = skb;
-	s->state = SLOT_RX;
 	s->passes = 1;
 	s->tpass = now;
 	s->irq_ns = RX_NO_VALUE32;
+	SKB(r) = skb;
+	STATE(r) = SLOT_RX;
 	count(RX_C_SEEN);
-	return s;
+	return r;
 }
 
 static __always_inline void on_first_sighting(const struct sk_buff *skb)
 {
 	__u64 now = bpf_ktime_get_ns();
-	struct skb_slot *s = slot_find((__u64)skb, PRE_SOCKET);
+	struct slot_ref r = slot_find((__u64)skb, PRE_SOCKET);
+	struct skb_slot *s;
 
-	if (s) {
-		if (s->state == SLOT_XMIT) {
+	if (r.set) {
+		if (STATE(r) == SLOT_XMIT) {
 			/* Sent by one device, received by another (veth into a
 			 * container, a tunnel): the same packet's next pass. */
+			s = SLOT(r);
 			count_n(RX_C_FORWARDED, (__u64)-1);
 			count(RX_C_PASSES);
-			s->state = SLOT_RX;
+			STATE(r) = SLOT_RX;
 			s->passes++;
 			s->crossing_ns += (__u32)(now - s->txmit);
 			s->tpass = now;
 			s->t1pass = 0;
-			return;
 		}
-		return;	/* already tracked: a second entry hook in one pass */
+		return;	/* else already tracked: a second entry hook in one pass */
 	}
 	if (!wanted_udp(skb)) {
 		remember_not_wanted((__u64)skb);
 		return;
 	}
-	s = track((__u64)skb, now);
-	if (s)
-		s->t0 = now;
+	r = track((__u64)skb, now);
+	if (r.set)
+		SLOT(r)->t0 = now;
 }
 
 /* When the NET_RX softirq last started on each CPU. */
@@ -256,17 +259,19 @@ static __always_inline void on_softirq_entry(unsigned int vec)
 static __always_inline void on_netif_receive(struct sk_buff *skb)
 {
 	__u64 now = bpf_ktime_get_ns(), *sirq;
-	struct skb_slot *s = slot_find((__u64)skb, IN(SLOT_RX));
+	struct slot_ref r = slot_find((__u64)skb, IN(SLOT_RX));
 	struct net_device *dev;
 	__u32 zero = 0, ifindex;
+	struct skb_slot *s;
 
-	if (!s) {
+	if (!r.set) {
 		if (known_not_wanted((__u64)skb) || !wanted_udp(skb))
 			return;
-		s = track((__u64)skb, now);
-		if (!s)
+		r = track((__u64)skb, now);
+		if (!r.set)
 			return;
 	}
+	s = SLOT(r);
 	if (s->t1pass)
 		return;	/* seen at netif_receive_skb in this pass already */
 	dev = BPF_CORE_READ(skb, dev);
@@ -287,12 +292,14 @@ static __always_inline void on_netif_receive(struct sk_buff *skb)
 
 static __always_inline void on_xmit(const struct sk_buff *skb)
 {
-	struct skb_slot *s = slot_find((__u64)skb, IN(SLOT_RX));
+	struct slot_ref r = slot_find((__u64)skb, IN(SLOT_RX));
+	struct skb_slot *s;
 
-	if (s) {
+	if (r.set) {
 		__u64 now = bpf_ktime_get_ns();
 
-		s->state = SLOT_XMIT;
+		s = SLOT(r);
+		STATE(r) = SLOT_XMIT;
 		s->forward_ns += (__u32)(now - (s->t1pass ? s->t1pass : s->tpass));
 		s->txmit = now;
 		count(RX_C_FORWARDED);
@@ -309,6 +316,7 @@ static __always_inline void on_enqueue(void *sk, __u64 skaddr, __u16 lport, __u6
 				       bool ipv6, const struct udphdr *uh)
 {
 	struct sock_state *ss;
+	struct slot_ref r;
 	struct skb_slot *s;
 	bool created;
 	__u64 now;
@@ -316,19 +324,20 @@ static __always_inline void on_enqueue(void *sk, __u64 skaddr, __u16 lport, __u6
 	if (!port_wanted(lport) || !family_wanted(ipv6) || !netns_wanted_sk(skaddr))
 		return;
 	now = bpf_ktime_get_ns();
-	s = slot_find(skb, IN(SLOT_RX));
-	if (!s) {
-		s = track(skb, now);
-		if (!s)
+	r = slot_find(skb, IN(SLOT_RX));
+	if (!r.set) {
+		r = track(skb, now);
+		if (!r.set)
 			return;
 		count(RX_C_SEEN_AT_SOCKET);
 	}
+	s = SLOT(r);
 	ss = sock_state_get(sk, skaddr, true, &created);
 	if (!ss) {
 		/* The packet is still counted: its read will be unmatched. */
 		count(RX_C_SOCK_STATE_FAIL);
 	}
-	s->state = SLOT_QUEUED;
+	STATE(r) = SLOT_QUEUED;
 	s->sk = skaddr;
 	s->next = 0;
 	s->t2 = now;
@@ -338,7 +347,7 @@ static __always_inline void on_enqueue(void *sk, __u64 skaddr, __u16 lport, __u6
 	s->flags = ipv6 ? SLOT_F_IPV6 : 0;
 	count(RX_C_ENQUEUED);
 	if (ss)
-		sock_push(ss, skaddr, skb, s, created);
+		sock_push(ss, skaddr, skb, r, created);
 }
 
 /* The kernel freed @skb without delivering it. */
@@ -346,26 +355,26 @@ static __always_inline void on_drop(__u64 skb, __u32 reason, __u32 no_socket)
 {
 	/* A packet before its socket first: a queued slot with this address
 	 * may belong to a packet already read (see slot_find). */
-	struct skb_slot *s = slot_find(skb, PRE_SOCKET);
+	struct slot_ref r = slot_find(skb, PRE_SOCKET);
 
-	if (!s)
-		s = slot_find(skb, IN(SLOT_QUEUED));
-	if (!s)
+	if (!r.set)
+		r = slot_find(skb, IN(SLOT_QUEUED));
+	if (!r.set)
 		return;
-	switch (s->state) {
+	switch (STATE(r)) {
 	case SLOT_RX:
 		if (reason == no_socket)
 			count_atomic(RX_C_NO_SOCKET);
 		else
-			count_drop(s->t1 ? RX_DS_STACK : RX_DS_DRIVER, reason);
-		slot_free(s);
+			count_drop(SLOT(r)->t1 ? RX_DS_STACK : RX_DS_DRIVER, reason);
+		slot_free(r);
 		break;
 	case SLOT_QUEUED:
 		count_drop(RX_DS_SOCKET, reason);
-		s->state = SLOT_TOMB;	/* keeps the successor link */
+		STATE(r) = SLOT_TOMB;	/* keeps the successor link */
 		break;
 	case SLOT_XMIT:
-		slot_free(s);		/* already counted as forwarded */
+		slot_free(r);		/* already counted as forwarded */
 		break;
 	}
 }
@@ -484,11 +493,8 @@ static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 s
 	if (aggregate) {
 		struct cpu_stats *cs = my_stats();
 
-		if (cs) {
-			for (int i = 0; i < RX_NSTAGES; i++)
-				if (valid & (1u << i))
-					hist_add(cs, i, st[i]);
-		}
+		if (cs)
+			pend(cs, valid, st);
 	}
 	if (!emit_events)
 		return;
@@ -892,6 +898,11 @@ int BPF_PROG(tp_sched_waking, struct task_struct *p)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(tp_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
+	struct cpu_stats *cs = my_stats();
+
+	/* the reader is off the CPU: a good moment for the histogram work */
+	if (cs && cs->p.n)
+		flush_pending_now(0);
 	on_switch_in(next, BPF_CORE_READ(next, pid));
 	return 0;
 }

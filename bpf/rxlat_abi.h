@@ -138,9 +138,25 @@ struct rx_drops {
  * inlined lookup per program run instead of one per-CPU-map helper call
  * per counter and per histogram. The loader memory-maps the rows.
  */
+/*
+ * Stage vectors of measured packets not yet added to the histograms. A
+ * read's hook only appends here (two cache lines) and the histograms (two
+ * cache lines per stage) are updated at the CPU's next context switch, off
+ * the reader's path; the loader adds what is left when it reads.
+ */
+#define RX_PENDING 16
+
+struct rx_pending {
+	__u32 n;
+	__u32 pad;
+	__u32 valid[RX_PENDING];	/* bit i: stage i measured */
+	__u64 st[RX_PENDING][RX_NSTAGES];
+};
+
 struct cpu_stats {
 	struct rx_counters c;
 	struct rx_drops d;
+	struct rx_pending p;
 	struct rx_hist h[RX_NSTAGES];
 };
 
@@ -188,8 +204,8 @@ enum slot_state {
 	SLOT_TOMB,	/* dropped after the push; kept for its successor link */
 };
 
+/* A packet's stamps and links; its skb and state live in the set's tags. */
 struct skb_slot {
-	__u64 skb;
 	__u64 sk;		/* QUEUED/TOMB: the socket */
 	__u64 next;		/* QUEUED/TOMB: the skb pushed after it to that socket */
 	__u64 t0;		/* first sighting, 0 if missed */
@@ -207,10 +223,8 @@ struct skb_slot {
 	__u16 sport;		/* UDP source port, host order */
 	__u16 ulen;		/* UDP length field */
 	__u16 cpu;		/* CPU of the enqueue */
-	__u8 state;
 	__u8 passes;		/* receive passes (2+ after veth or tunnel hops) */
 	__u8 flags;		/* SLOT_F_* */
-	__u8 pad[7];
 };
 
 enum slot_flags {
@@ -220,7 +234,15 @@ enum slot_flags {
 /* Slots per set; the loader sizes the table in sets (--slots / SLOT_WAYS). */
 #define SLOT_WAYS 8
 
+/*
+ * The skb pointers and states of a set sit together in its first cache
+ * line, so a search (every hook does one) touches one line rather than
+ * one per way; the payload is read only on a hit.
+ */
 struct slot_set {
+	__u64 skb[SLOT_WAYS];
+	__u8 state[SLOT_WAYS];
+	__u8 pad[56];
 	struct skb_slot w[SLOT_WAYS];
 };
 
@@ -237,8 +259,8 @@ _Static_assert(sizeof(struct rx_hist) <= 32768, "per-CPU map values are limited 
 _Static_assert(sizeof(struct rx_counters) == 8 * RX_NCOUNTERS, "rx_counters layout");
 _Static_assert(sizeof(struct rx_drops) == 8 * RX_NDROP_STAGES * RX_NREASONS, "rx_drops layout");
 _Static_assert(sizeof(struct rx_event) == 72 + 8 * RX_NSTAGES, "rx_event layout");
-_Static_assert(sizeof(struct skb_slot) == 112, "skb_slot layout");
-_Static_assert(sizeof(struct slot_set) == 112 * SLOT_WAYS, "slot_set layout");
+_Static_assert(sizeof(struct skb_slot) == 96, "skb_slot layout");
+_Static_assert(sizeof(struct slot_set) == 128 + 96 * SLOT_WAYS, "slot_set layout");
 _Static_assert(sizeof(struct slot_set) <= 4096, "one slot set within a page");
 
 #endif /* RXLAT_ABI_H */

@@ -35,35 +35,52 @@ static __always_inline struct slot_set *set_of(__u64 skb)
 }
 
 /*
- * The slot of @skb in one of @states (a mask of 1 << SLOT_*), or NULL.
- * An skb is freed by the read that returns it, before the read's hook
- * runs: its address can already carry a new packet through the receive
- * hooks while the old one's slot is still queued. The state tells the two
- * apart.
+ * A slot: its set and way. The payload is SLOT(r); the skb and state are
+ * the set's tags. r.set is NULL when a search found nothing.
  */
+struct slot_ref {
+	struct slot_set *set;
+	__u32 i;
+};
+
+#define SLOT(r) (&(r).set->w[(r).i & (SLOT_WAYS - 1)])
+#define STATE(r) ((r).set->state[(r).i & (SLOT_WAYS - 1)])
+#define SKB(r) ((r).set->skb[(r).i & (SLOT_WAYS - 1)])
+
 #define IN(state) (1u << (state))
 #define PRE_SOCKET (IN(SLOT_RX) | IN(SLOT_XMIT))
 #define IN_SOCKET (IN(SLOT_QUEUED) | IN(SLOT_TOMB))
 
-static __always_inline struct skb_slot *slot_find(__u64 skb, __u32 states)
+static __always_inline struct slot_ref no_slot(void)
+{
+	return (struct slot_ref){ NULL, 0 };
+}
+
+/*
+ * The slot of @skb in one of @states (a mask of 1 << SLOT_*). An skb is
+ * freed by the read that returns it, before the read's hook runs: its
+ * address can already carry a new packet through the receive hooks while
+ * the old one's slot is still queued. The state tells the two apart.
+ */
+static __always_inline struct slot_ref slot_find(__u64 skb, __u32 states)
 {
 	struct slot_set *set = set_of(skb);
 
 	if (!set || !skb)
-		return NULL;
+		return no_slot();
 #pragma unroll
 	for (int i = 0; i < SLOT_WAYS; i++)
-		if (set->w[i].skb == skb && (IN(set->w[i].state) & states))
-			return &set->w[i];
-	return NULL;
+		if (set->skb[i] == skb && (IN(set->state[i]) & states))
+			return (struct slot_ref){ set, i };
+	return no_slot();
 }
 
 /*
  * Forget which of the ways a search found, as far as the verifier knows.
- * A search returning a pointer leaves one verifier state per way, and
- * every later search multiplies them; a value read back from map memory
- * is just "some way", so the states merge again. @who keeps a reader's
- * program and a softirq that interrupts it on the same CPU apart.
+ * A search leaves one verifier state per way, and every later search
+ * multiplies them; a value read back from map memory is just "some way",
+ * so the states merge again. @who keeps a reader's program and a softirq
+ * that interrupts it on the same CPU apart.
  */
 enum { LAUNDER_READER, LAUNDER_PRODUCER };
 
@@ -94,36 +111,36 @@ static __always_inline __u32 launder(__u32 v, int who)
  * The slot of @skb queued to socket @sk. Address reuse can leave two: the
  * packet just read (its read's hook has not run yet) and a new one at the
  * same address. The older is the one a read returns first; the newer is
- * the tail a new push links behind.
+ * the tail a new push links behind. @exclude_i: a way to pass over
+ * (SLOT_WAYS for none).
  */
-static __always_inline struct skb_slot *slot_find_queued(__u64 skb, __u64 sk, __u32 states,
-							  bool newest, const struct skb_slot *exclude,
-							  int who)
+static __always_inline struct slot_ref slot_find_queued(__u64 skb, __u64 sk, __u32 states,
+							 bool newest, __u32 exclude_i, int who)
 {
 	struct slot_set *set = set_of(skb);
 	__u64 best_t2 = 0;
 	__u32 best = SLOT_WAYS;
 
 	if (!set || !skb)
-		return NULL;
+		return no_slot();
 #pragma unroll
 	for (int i = 0; i < SLOT_WAYS; i++) {
-		struct skb_slot *s = &set->w[i];
-
-		if (s->skb != skb || s->sk != sk || !(IN(s->state) & states) || s == exclude)
+		if (set->skb[i] != skb || !(IN(set->state[i]) & states) || i == exclude_i)
 			continue;
-		if (best == SLOT_WAYS || (newest ? s->t2 > best_t2 : s->t2 < best_t2)) {
+		if (set->w[i].sk != sk)
+			continue;
+		if (best == SLOT_WAYS || (newest ? set->w[i].t2 > best_t2 : set->w[i].t2 < best_t2)) {
 			best = i;
-			best_t2 = s->t2;
+			best_t2 = set->w[i].t2;
 		}
 	}
 	best = launder(best, who);
 	if (best >= SLOT_WAYS)
-		return NULL;
+		return no_slot();
 	/* mask in a register the compiler cannot swap for an unmasked copy */
 	best &= SLOT_WAYS - 1;
 	asm volatile("" : "+r"(best));
-	return &set->w[best];
+	return (struct slot_ref){ set, best };
 }
 
 static __always_inline __u64 slot_last_activity(const struct skb_slot *s)
@@ -139,45 +156,49 @@ static __always_inline __u64 slot_last_activity(const struct skb_slot *s)
 
 /*
  * A slot for a packet not yet tracked: a free way, else a finished one
- * (dropped, or sent away), else a stale one, else the least recently
- * active. *@evicted is set when the slot's packet was still being tracked
- * (stale or live): the caller counts it, since that packet now has no
- * outcome.
+ * (dropped, or sent away), else the least recently active. *@evicted is
+ * set when the slot's packet was still being tracked: the caller counts
+ * it, since that packet now has no outcome.
  */
-static __always_inline struct skb_slot *slot_claim(__u64 skb, __u64 now, bool *evicted)
+static __always_inline struct slot_ref slot_claim(__u64 skb, __u64 now, bool *evicted)
 {
 	struct slot_set *set = set_of(skb);
-	struct skb_slot *victim = NULL;
 	__u64 oldest = ~0ULL;
+	__u32 victim = SLOT_WAYS;
 
 	*evicted = false;
 	if (!set)
-		return NULL;
+		return no_slot();
 #pragma unroll
 	for (int i = 0; i < SLOT_WAYS; i++)
-		if (set->w[i].state == SLOT_FREE)
-			return &set->w[i];
+		if (set->state[i] == SLOT_FREE)
+			return (struct slot_ref){ set, i };
 #pragma unroll
+	for (int i = 0; i < SLOT_WAYS; i++)
+		if (set->state[i] == SLOT_TOMB || set->state[i] == SLOT_XMIT)
+			return (struct slot_ref){ set, i };
+	/* the set is full of live packets: take the least recently active */
 	for (int i = 0; i < SLOT_WAYS; i++) {
-		struct skb_slot *s = &set->w[i];
-		__u64 last;
+		__u64 last = slot_last_activity(&set->w[i]);
 
-		if (s->state == SLOT_TOMB || s->state == SLOT_XMIT)
-			return s;
-		last = slot_last_activity(s);
 		if (last < oldest) {
 			oldest = last;
-			victim = s;
+			victim = i;
 		}
 	}
-	*evicted = victim != NULL;
-	return victim;
+	victim = launder(victim, LAUNDER_PRODUCER);
+	if (victim >= SLOT_WAYS)
+		return no_slot();
+	victim &= SLOT_WAYS - 1;
+	asm volatile("" : "+r"(victim));
+	*evicted = true;
+	return (struct slot_ref){ set, victim };
 }
 
-static __always_inline void slot_free(struct skb_slot *s)
+static __always_inline void slot_free(struct slot_ref r)
 {
-	s->state = SLOT_FREE;
-	s->skb = 0;
+	STATE(r) = SLOT_FREE;
+	SKB(r) = 0;
 }
 
 #endif /* RXLAT_SKB_SLOTS_BPF_H */

@@ -128,10 +128,10 @@ static __always_inline __u64 queue_head(__u64 skaddr, bool direct)
  * previous push. That one may have had the same address (freed and
  * reused): never link a slot to itself. */
 static __always_inline void sock_push(struct sock_state *ss, __u64 skaddr, __u64 skb,
-				      const struct skb_slot *self, bool created)
+				      struct slot_ref self, bool created)
 {
 	__u64 prev = ss->last_push;
-	struct skb_slot *p;
+	struct slot_ref p;
 
 	if (created) {
 		/* Packets may already be queued: until a read shows the queue's
@@ -141,9 +141,11 @@ static __always_inline void sock_push(struct sock_state *ss, __u64 skaddr, __u64
 	}
 	ss->last_push = skb;
 	if (prev) {
-		p = slot_find_queued(prev, skaddr, IN_SOCKET, true, self, LAUNDER_PRODUCER);
-		if (p && p->next == 0)
-			p->next = skb;
+		/* a reused address finds the pusher itself: pass over its way */
+		p = slot_find_queued(prev, skaddr, IN_SOCKET, true,
+				     prev == skb ? self.i : SLOT_WAYS, LAUNDER_PRODUCER);
+		if (p.set && SLOT(p)->next == 0)
+			SLOT(p)->next = skb;
 	}
 	full_fence(ss);
 	if (ss->next == 0)
@@ -164,7 +166,7 @@ static __always_inline void sock_read(struct sock_state *ss, __u64 skaddr, __u64
 				      __u64 now, struct read_match *m)
 {
 	__u64 cand = ss->next, next = 0;
-	struct skb_slot *s, *read_slot = NULL;
+	struct slot_ref s, read_slot = no_slot();
 
 	m->hit = false;
 	m->skipped = 0;
@@ -173,34 +175,34 @@ static __always_inline void sock_read(struct sock_state *ss, __u64 skaddr, __u64
 	for (int i = 0; i < WALK_MAX; i++) {
 		if (cand <= NEXT_UNSYNC)
 			break;
-		s = slot_find_queued(cand, skaddr, IN_SOCKET, false, NULL, LAUNDER_READER);
-		if (!s) {
+		s = slot_find_queued(cand, skaddr, IN_SOCKET, false, SLOT_WAYS, LAUNDER_READER);
+		if (!s.set) {
 			cand = 0;
 			break;
 		}
-		if (s->state == SLOT_QUEUED)
+		if (STATE(s) == SLOT_QUEUED)
 			break;
-		cand = s->next;
+		cand = SLOT(s)->next;
 		slot_free(s);
 	}
 
 	if (cand > NEXT_UNSYNC && cand != qhead) {
-		s = slot_find_queued(cand, skaddr, IN(SLOT_QUEUED), false, NULL, LAUNDER_READER);
-		if (s) {
+		s = slot_find_queued(cand, skaddr, IN(SLOT_QUEUED), false, SLOT_WAYS, LAUNDER_READER);
+		if (s.set) {
 			/* A read that empties the queue while the expected packet
 			 * was pushed long before the previous such read means
 			 * that packet was read unseen: it is not this one. */
-			if (!qhead && ss->last_empty && s->t2 + IN_FLIGHT_NS < ss->last_empty) {
+			if (!qhead && ss->last_empty && SLOT(s)->t2 + IN_FLIGHT_NS < ss->last_empty) {
 				m->skipped++;
-				next = s->next;
+				next = SLOT(s)->next;
 				slot_free(s);
 				s = next ? slot_find_queued(next, skaddr, IN(SLOT_QUEUED), false,
-							    NULL, LAUNDER_READER) : NULL;
+							    SLOT_WAYS, LAUNDER_READER) : no_slot();
 			}
-			if (s) {
-				m->slot = *s;
+			if (s.set) {
+				m->slot = *SLOT(s);
 				m->hit = true;
-				next = s->next;
+				next = SLOT(s)->next;
 				read_slot = s;	/* freed last: a racing push links to it */
 			}
 		}
@@ -212,26 +214,26 @@ static __always_inline void sock_read(struct sock_state *ss, __u64 skaddr, __u64
 		for (int i = 0; i < WALK_MAX; i++) {
 			if (!next || next == qhead)
 				break;
-			s = slot_find_queued(next, skaddr, IN_SOCKET, false, NULL, LAUNDER_READER);
-			if (!s)
+			s = slot_find_queued(next, skaddr, IN_SOCKET, false, SLOT_WAYS, LAUNDER_READER);
+			if (!s.set)
 				break;
-			if (s->state == SLOT_QUEUED)
+			if (STATE(s) == SLOT_QUEUED)
 				m->skipped++;
-			next = s->next;
+			next = SLOT(s)->next;
 			slot_free(s);
 		}
 		ss->next = qhead;
 	} else {
 		ss->next = next;
 		ss->last_empty = now;
-		if (!next && read_slot) {
+		if (!next && read_slot.set) {
 			full_fence(ss);
-			next = READ_ONCE(read_slot->next);
+			next = READ_ONCE(SLOT(read_slot)->next);
 			if (next)
 				ss->next = next;
 		}
 	}
-	if (read_slot)
+	if (read_slot.set)
 		slot_free(read_slot);
 }
 

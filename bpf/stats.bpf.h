@@ -78,6 +78,53 @@ static __always_inline void hist_add(struct cpu_stats *cs, __u32 stage, __u64 v)
 	h->bucket[b & (RX_HIST_NSLOTS - 1)]++;
 }
 
+/* Add the pending stage vectors to the histograms. */
+static __always_inline void flush_pending(struct cpu_stats *cs)
+{
+	__u32 n = cs->p.n;
+
+	for (__u32 k = 0; k < RX_PENDING; k++) {
+		__u32 valid;
+
+		if (k >= n)
+			break;
+		valid = cs->p.valid[k];
+		for (int i = 0; i < RX_NSTAGES; i++)
+			if (valid & (1u << i))
+				hist_add(cs, i, cs->p.st[k][i]);
+	}
+	cs->p.n = 0;
+}
+
+/*
+ * A global function: the verifier checks it once, on its own, instead of
+ * once for every path through each caller (its nested loops would
+ * otherwise multiply those paths).
+ */
+__attribute__((noinline)) int flush_pending_now(int unused)
+{
+	struct cpu_stats *cs = my_stats();
+
+	if (cs)
+		flush_pending(cs);
+	return 0;
+}
+
+static __always_inline void pend(struct cpu_stats *cs, __u32 valid, const __u64 *st)
+{
+	__u32 n = cs->p.n;
+
+	if (n >= RX_PENDING) {
+		flush_pending_now(0);
+		n = 0;
+	}
+	n &= RX_PENDING - 1;
+	cs->p.valid[n] = valid;
+	for (int i = 0; i < RX_NSTAGES; i++)
+		cs->p.st[n][i] = st[i];
+	cs->p.n = n + 1;
+}
+
 static __always_inline void count_drop(enum rx_drop_stage stage, __u32 reason)
 {
 	struct cpu_stats *cs = my_stats();

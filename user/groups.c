@@ -23,14 +23,6 @@ struct groups {
 
 static const char *const by_names[] = { "none", "netns", "dev", "pid", "port" };
 
-int groups_parse_by(const char *s)
-{
-	for (int i = BY_NETNS; i <= BY_PORT; i++)
-		if (!strcmp(s, by_names[i]))
-			return i;
-	return -1;
-}
-
 const char *groups_by_name(enum group_by by)
 {
 	return by_names[by];

@@ -12,8 +12,6 @@ enum group_by { BY_NONE, BY_NETNS, BY_DEV, BY_PID, BY_PORT };
 
 struct groups;
 
-/* Parse "netns", "dev", "pid" or "port"; -1 if none of them. */
-int groups_parse_by(const char *s);
 const char *groups_by_name(enum group_by by);
 struct groups *groups_new(enum group_by by);
 void groups_add(struct groups *g, const struct rx_event *e);

@@ -33,6 +33,9 @@ static const char doc[] =
 "    rxlat --hooks tracepoint   # force tracepoint/cgroup hooks\n"
 "    rxlat --netns server -e    # packets in namespace /run/netns/server\n"
 "    rxlat --by netns --verdict # per namespace, and what would help\n"
+"    rxlat --prometheus :9465   # serve /metrics until stopped\n"
+"    rxlat -d 60 --svg s.svg 5  # a picture, with 5-second intervals\n"
+"    rxlat compare a.json b.json  # two saved -j sessions side by side\n"
 "\n"
 "EXIT STATUS: 0 normal end, 1 runtime failure, 2 usage error.";
 
@@ -48,6 +51,8 @@ enum {
 	OPT_NO_SPLIT,
 	OPT_VERDICT,
 	OPT_BY,
+	OPT_PROMETHEUS,
+	OPT_SVG,
 };
 
 static const struct argp_option options[] = {
@@ -73,6 +78,9 @@ static const struct argp_option options[] = {
 	  "Per-packet event buffer (power of two, K/M/G suffix; default 4M)", 0 },
 	{ "slots", OPT_SLOTS, "N", 0,
 	  "Packets tracked at once, from first sighting to read (power of two, default 65536)", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "ADDR:PORT", 0,
+	  "Serve /metrics for Prometheus on ADDR:PORT (e.g. :9465) while running", 0 },
+	{ "svg", OPT_SVG, "FILE", 0, "Write a picture of the session to FILE at exit", 0 },
 	{ "no-split", OPT_NO_SPLIT, NULL, 0,
 	  "Do not split the socket stage (saves a program run per context switch)", 0 },
 	{ "sockets", OPT_SOCKETS, "N", 0,
@@ -268,18 +276,27 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_SPLIT:
 		o->no_split = true;
 		break;
+	case OPT_PROMETHEUS:
+		if (!*arg || !strchr(arg, ':'))
+			argp_error(state, "invalid --prometheus '%s': expected ADDR:PORT, e.g. :9465", arg);
+		o->prometheus = arg;
+		break;
+	case OPT_SVG:
+		if (!*arg)
+			argp_error(state, "empty --svg file name");
+		o->svg = arg;
+		break;
 	case OPT_VERDICT:
 		o->verdict = true;
 		break;
-	case OPT_BY: {
-		int by = groups_parse_by(arg);
-
-		if (by < 0)
-			argp_error(state, "invalid --by '%s': expected netns, dev, pid or port", arg);
+	case OPT_BY:
+		if (!strcmp(arg, "netns")) o->by = BY_NETNS;
+		else if (!strcmp(arg, "dev")) o->by = BY_DEV;
+		else if (!strcmp(arg, "pid")) o->by = BY_PID;
+		else if (!strcmp(arg, "port")) o->by = BY_PORT;
 		else
-			o->by = by;
+			argp_error(state, "invalid --by '%s': expected netns, dev, pid or port", arg);
 		break;
-	}
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		o->done = true;

@@ -36,6 +36,8 @@ struct rxlat_opts {
 	bool no_split;		/* --no-split: no socket-stage split */
 	bool verdict;		/* --verdict */
 	int by;			/* --by: enum group_by, 0 for none */
+	const char *prometheus;	/* --prometheus ADDR:PORT, or NULL */
+	const char *svg;	/* --svg FILE, or NULL */
 	bool done;		/* --help/--usage/--version printed: exit 0 */
 };
 

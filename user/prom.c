@@ -19,7 +19,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#ifndef RXLAT_NO_PROMETHEUS
 #include <microhttpd.h>
+#endif
 #include "hist.h"
 #include "prom.h"
 #include "reasons.h"
@@ -194,6 +196,25 @@ void prom_render(FILE *out, const struct rx_hist hists[RX_NSTAGES], const struct
 }
 
 /* ---- the server ---- */
+
+#ifdef RXLAT_NO_PROMETHEUS
+/* The static build (for minimal VM guests) leaves out libmicrohttpd. */
+struct prom_server *prom_start(const char *addr_port, prom_snapshot_fn snap, void *ctx,
+			       const struct prom_info *info, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "this rxlat was built without Prometheus support (static build)");
+	return NULL;
+}
+
+unsigned int prom_port(const struct prom_server *s)
+{
+	return 0;
+}
+
+void prom_stop(struct prom_server *s)
+{
+}
+#else
 
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -525,3 +546,4 @@ void prom_stop(struct prom_server *s)
 	MHD_stop_daemon(s->daemon);	/* joins the thread, closes the socket */
 	free_server(s);
 }
+#endif /* RXLAT_NO_PROMETHEUS */

@@ -9,15 +9,20 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "environ.h"
 #include "hist.h"
 #include "kbtf.h"
 #include "opts.h"
 #include "pidwatch.h"
+#include "prom.h"
+#include "svg.h"
+#include "compare.h"
 #include "reasons.h"
 #include "report.h"
 #include "tracer.h"
+#include "version.h"
 
 static volatile sig_atomic_t exiting;
 static bool verbose;
@@ -61,7 +66,40 @@ struct session {
 	struct tracer_counts counts;
 	struct pidwatch pids;
 	struct groups *groups;		/* --by */
+	struct svg_point *points;	/* --svg: one per interval */
+	size_t npoints, cap_points;
+	uint64_t start_ns;
+	struct prom_server *prom;
 };
+
+/* The exporter's view: the session so far, read on its own thread. */
+static int prom_snapshot(void *ctx, struct rx_hist hists[RX_NSTAGES], struct tracer_counts *tc)
+{
+	struct session *s = ctx;
+
+	return tracer_read(&s->t, hists, tc);
+}
+
+static void remember_point(struct session *s, const struct rx_hist *h, uint64_t t)
+{
+	struct svg_point *p;
+
+	if (!s->o->svg)
+		return;
+	if (s->npoints == s->cap_points) {
+		size_t cap = s->cap_points ? 2 * s->cap_points : 64;
+		struct svg_point *np = realloc(s->points, cap * sizeof(*np));
+
+		if (!np)
+			return;	/* the picture loses a point, nothing else */
+		s->points = np;
+		s->cap_points = cap;
+	}
+	p = &s->points[s->npoints++];
+	p->t_s = (double)(t - s->start_ns) / 1e9;
+	for (int i = 0; i < RX_NSTAGES; i++)
+		hist_summarize(&h[i], &p->st[i]);
+}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -100,13 +138,29 @@ static int print_interval(struct session *s, uint64_t n, double elapsed)
 	memcpy(s->then, s->now, sizeof(struct rx_hist) * RX_NSTAGES);
 	sum.hists = s->diff;
 	report_summary(stdout, s->o, &s->t.plan, &sum);
+	remember_point(s, s->diff, mono_ns());
+	return 0;
+}
+
+static int write_svg(struct session *s)
+{
+	struct stage_stats final[RX_NSTAGES];
+	char err[256];
+
+	for (int i = 0; i < RX_NSTAGES; i++)
+		hist_summarize(&s->now[i], &final[i]);
+	if (svg_write(s->o->svg, final, s->points, s->npoints, "rxlat: UDP receive latency by stage",
+		      err, sizeof(err))) {
+		fprintf(stderr, "rxlat: %s\n", err);
+		return -1;
+	}
 	return 0;
 }
 
 static int run(struct session *s)
 {
 	const struct rxlat_opts *o = s->o;
-	uint64_t start = mono_ns(), last = start, intervals = 0;
+	uint64_t start = s->start_ns = mono_ns(), last = start, intervals = 0;
 	uint64_t end = o->duration_s ? start + o->duration_s * 1000000000ULL : 0;
 	const struct timespec tick = { .tv_nsec = 50 * 1000 * 1000 };
 	int err = 0;
@@ -152,6 +206,8 @@ static int run(struct session *s)
 			sum.hists = s->now;
 			report_summary(stdout, o, &s->t.plan, &sum);
 		}
+		if (!err && o->svg)
+			err = write_svg(s);
 	}
 	return err;
 }
@@ -163,6 +219,8 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return compare_main(argc - 1, argv + 1);
 	ret = opts_parse(&o, argc, argv, stderr);
 	if (ret != EXIT_OK || o.done)
 		return ret;
@@ -234,13 +292,36 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rxlat:   (read: passed over %s)\n", s.t.plan.why[1]);
 		fprintf(stderr, "rxlat: %s\n", o.duration_s ? "running" : "Ctrl-C to end");
 	}
+	if (o.prometheus) {
+		struct utsname u;
+		char enq[16], rd[16];
+		struct prom_info info = {
+			.version = RXLAT_VERSION, .libbpf = libbpf_version_string(),
+			.hook_mode = hook_mode_name(o.hooks), .hook_enqueue = enq, .hook_read = rd,
+		};
+
+		uname(&u);
+		info.kernel = u.release;
+		snprintf(enq, sizeof(enq), "%s", family_name(s.t.plan.enq));
+		snprintf(rd, sizeof(rd), "%s", family_name(s.t.plan.recv));
+		s.prom = prom_start(o.prometheus, prom_snapshot, &s, &info, err, sizeof(err));
+		if (!s.prom) {
+			fprintf(stderr, "rxlat: %s\n", err);
+			ret = EXIT_RUNTIME;
+			goto cleanup;
+		}
+		fprintf(stderr, "rxlat: serving Prometheus metrics on port %u at /metrics\n",
+			prom_port(s.prom));
+	}
 	ret = run(&s) ? EXIT_RUNTIME : EXIT_OK;
 
 cleanup:
+	prom_stop(s.prom);
 	ring_buffer__free(s.rb);
 	tracer_stop(&s.t);
 	pidwatch_stop(&s.pids);
 	groups_free(s.groups);
+	free(s.points);
 	free(s.now);
 	return ret;
 }

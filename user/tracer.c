@@ -297,6 +297,7 @@ int tracer_start(struct tracer *t, const struct rxlat_opts *o, char *err, size_t
 
 	memset(t, 0, sizeof(*t));
 	t->cgroup_fd = -1;
+	pthread_mutex_init(&t->read_lock, NULL);
 	t->split = !o->no_split;
 	/* without it the split misses receive-call entries: worse, not wrong */
 	t->tracefs = ensure_tracefs();
@@ -391,6 +392,9 @@ void tracer_stop(struct tracer *t)
  */
 #define SCAN_CHUNK 256
 
+static int tracer_read_locked(struct tracer *t, struct rx_hist hists[RX_NSTAGES],
+			      struct tracer_counts *tc);
+
 static int count_in_flight(struct tracer *t, struct tracer_counts *tc)
 {
 	int fd = bpf_map__fd(t->skel->maps.slot_sets);
@@ -415,7 +419,7 @@ static int count_in_flight(struct tracer *t, struct tracer_counts *tc)
 			const struct slot_set *set = &((const struct slot_set *)t->scan_buf)[i];
 
 			for (int w = 0; w < SLOT_WAYS; w++) {
-				uint8_t state = set->w[w].state;
+				uint8_t state = set->state[w];
 
 				tc->in_flight += state == SLOT_RX || state == SLOT_QUEUED;
 				tc->in_socket += state == SLOT_QUEUED;
@@ -429,6 +433,17 @@ static int count_in_flight(struct tracer *t, struct tracer_counts *tc)
 
 int tracer_read(struct tracer *t, struct rx_hist hists[RX_NSTAGES], struct tracer_counts *tc)
 {
+	int err;
+
+	pthread_mutex_lock(&t->read_lock);
+	err = tracer_read_locked(t, hists, tc);
+	pthread_mutex_unlock(&t->read_lock);
+	return err;
+}
+
+static int tracer_read_locked(struct tracer *t, struct rx_hist hists[RX_NSTAGES],
+			      struct tracer_counts *tc)
+{
 	memset(hists, 0, sizeof(struct rx_hist) * RX_NSTAGES);
 	memset(tc, 0, sizeof(*tc));
 	/* Per-CPU values may be "negative" (a packet counted as forwarded
@@ -438,6 +453,11 @@ int tracer_read(struct tracer *t, struct rx_hist hists[RX_NSTAGES], struct trace
 
 		for (int s = 0; s < RX_NSTAGES; s++)
 			hist_merge(&hists[s], &cs->h[s]);
+		/* measured packets whose histogram update is still pending */
+		for (uint32_t k = 0; k < cs->p.n && k < RX_PENDING; k++)
+			for (int s = 0; s < RX_NSTAGES; s++)
+				if (cs->p.valid[k] & (1u << s))
+					hist_add_value(&hists[s], cs->p.st[k][s]);
 		for (int i = 0; i < RX_NCOUNTERS; i++)
 			tc->c.c[i] += cs->c.c[i];
 		for (int st = 0; st < RX_NDROP_STAGES; st++)

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include "opts.h"
 #include "plan.h"
 #include "rxlat_abi.h"
@@ -27,6 +28,7 @@ struct tracer {
 	const struct cpu_stats *stats;	/* memory-mapped statistics, a row per CPU */
 	size_t stats_len;
 	void *scan_buf;		/* a chunk of the slot table, for counting */
+	pthread_mutex_t read_lock;	/* the exporter's thread reads too */
 	uint32_t nsets;
 };
 

@@ -32,9 +32,9 @@ p90=$(awk '{ v[NR] = $1 } END { print v[int(NR * 0.9)] }' "$WORK/diff")
 log "median SO_TIMESTAMPNS latency ${mref} ns, rxlat total ${mours} ns;" \
 	"per-packet (reference - rxlat) p10 ${p10} p50 ${mdiff} p90 ${p90} ns"
 echo "ACCURACY ref_p50_ns=$mref rxlat_p50_ns=$mours diff_p10_ns=$p10 diff_p50_ns=$mdiff diff_p90_ns=$p90"
-gap=$((mref - mours))
-[ $gap -lt 0 ] && gap=$((-gap))
-check "medians agree within 1 µs" "$gap" -le 1000
+# The agreement is judged per packet (the same packets, paired); the two
+# medians are logged too, but a bimodal distribution (same-CPU vs cross-CPU
+# wakeups) can put them on different modes.
 pgap=$mdiff
 [ "$pgap" -lt 0 ] && pgap=$((-pgap))
 check "per-packet median difference within 1 µs" "$pgap" -le 1000

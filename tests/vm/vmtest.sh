@@ -1,0 +1,284 @@
+#!/bin/sh
+# vmtest.sh [KERNEL_ID...]        (`make vmtest`, after `make rxlat tools`)
+#
+# rxlat's test suite on every kernel of kernels.conf, under qemu (TCG):
+#  1. builds a payload: ./rxlat, the static binaries of .output/bin, the unit
+#     tests rebuilt statically, tests/run.sh, lib.sh, kernel/*.sh,
+#     suite/guest-run and its vmtest.conf, and the host tools the tests use
+#     when present (setpriv, prlimit, bpftool) with their shared libraries;
+#  2. runs matrix.sh over the kernels (one qemu at a time, each under a
+#     timeout); in each guest, suite/guest-run runs the whole suite with
+#     --hooks auto and the subset with each forced family;
+#  3. checks every kernel x family: "auto" must report every test run.sh
+#     runs on the host, each forced family every test of the subset; a
+#     missing result is a failure, as is a kernel that did not report;
+#  4. writes RESULTS_DIR/matrix.md (the README table; readme-table.sh puts it
+#     into README.md) and RESULTS_DIR/results.tsv, one line per result:
+#     kernel <TAB> family <TAB> test <TAB> pass|fail|skip|missing <TAB> reason
+# Exits 0 only when every kernel reported and nothing failed or is missing.
+#
+# Environment (besides what matrix.sh and run-kernel.sh read):
+#   RESULTS_DIR      default .output/vmtest
+#   VMTEST_FAMILIES  default "auto fentry kprobe tracepoint"
+#   VMTEST_SUBSET    tests of tests/kernel/ run with each forced family
+#   VMTEST_TOOLS     host tools bundled when found (default setpriv prlimit bpftool)
+#   TEST_TIMEOUT     per test in the guest (default 180 s; TCG is slow)
+#   RXLAT_VM_TIMEOUT per kernel, whole qemu run (default 420 s)
+#   VMTEST_PAYLOAD_ONLY=DIR  only build the payload into DIR (to debug with
+#                    run-kernel.sh ID DIR LOG, e.g. with an edited guest-run)
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$here/../.." && pwd)
+RESULTS=${RESULTS_DIR:-$ROOT/.output/vmtest}
+FAMILIES=${VMTEST_FAMILIES:-auto fentry kprobe tracepoint}
+SUBSET=${VMTEST_SUBSET:-udp_loopback veth_ipv6 drops recv_modes prequeued no_socket}
+TOOLS=${VMTEST_TOOLS-setpriv prlimit bpftool}
+TEST_TIMEOUT=${TEST_TIMEOUT:-180}
+# A full kernel takes about 2.5 min under TCG on 2 vCPUs; this bounds a
+# hung guest while 4 kernels still fit the CI budget in the worst case.
+export RXLAT_VM_TIMEOUT=${RXLAT_VM_TIMEOUT:-420}
+CACHE=${RXLAT_VM_CACHE:-/var/cache/rxlat-vm}
+BIN=$ROOT/.output/bin
+
+die() { echo "vmtest: error: $*" >&2; exit 2; }
+is_static() { file -L "$1" 2>/dev/null | grep -q 'statically linked'; }
+
+command -v file >/dev/null 2>&1 || die "file(1) not found (tests/vm/install-deps.sh)"
+[ -x "$ROOT/rxlat" ] || die "no ./rxlat: run make rxlat tools"
+is_static "$ROOT/rxlat" || die "./rxlat is not statically linked (build with STATIC=1)"
+for b in nsctl jsonq udp_sink udp_blast; do
+	[ -x "$BIN/$b" ] || die "no $BIN/$b: run make tools"
+done
+
+payload=$(mktemp -d "${TMPDIR:-/tmp}/rxlat-vmtest.XXXXXX")
+trap 'rm -rf "$payload"' EXIT
+trap 'exit 130' INT TERM
+# mktemp makes it 0700; the guest runs rxlat as nobody too (bad_env.sh).
+chmod 755 "$payload"
+mkdir -p "$payload/.output/bin" "$payload/tests/kernel" "$payload/hosttools"
+
+# --- 1. the payload ------------------------------------------------------
+cp "$ROOT/rxlat" "$payload/rxlat"
+cp "$here/suite/guest-run" "$payload/guest-run"
+cp "$ROOT/tests/run.sh" "$ROOT/tests/lib.sh" "$payload/tests/"
+cp "$ROOT"/tests/kernel/*.sh "$payload/tests/kernel/"
+
+# Helper and traffic binaries; the guest has no shared libraries for them.
+for f in "$BIN"/*; do
+	[ -f "$f" ] && [ -x "$f" ] || continue
+	case $(basename "$f") in test_*) continue ;; esac	# unit tests: below
+	is_static "$f" || die "$f is not statically linked; it cannot run in the guest"
+	cp "$f" "$payload/.output/bin/"
+done
+
+# Unit tests, as run.sh finds them on the host ($BIN/test_*), but linked
+# statically: tests/Makefile links them dynamically. Built through that
+# Makefile into a directory of our own, so its rules stay the only recipe.
+unitdir=$ROOT/.output/vmtest-unit
+units=
+for c in "$ROOT"/tests/unit/test_*.c; do
+	[ -e "$c" ] && units="$units $unitdir/$(basename "$c" .c)"
+done
+if [ -n "$units" ]; then
+	# One that does not build is left out: its result goes missing, which
+	# fails the run with the build error above it.
+	# shellcheck disable=SC2086
+	rm -f $units	# always rebuilt (a second or two): no stale copy survives a failed build
+	# shellcheck disable=SC2086
+	make -s -k -C "$ROOT/tests" OUT="$unitdir" CC="${CC:-cc} -static" $units >&2 ||
+		echo "vmtest: warning: some unit tests did not build statically" >&2
+	for u in $units; do
+		[ -x "$u" ] && cp "$u" "$payload/.output/bin/"
+	done
+fi
+
+# Host tools some tests use when present. busybox has none of them (its
+# setpriv lacks the options bad_env.sh uses), so bring the host's along
+# with their libraries, run through the host's dynamic loader.
+bundle() {
+	p=$(command -v "$1" 2>/dev/null) || { echo "vmtest: no $1 on this host; tests skip what needs it" >&2; return 0; }
+	file -L "$p" | grep -q ELF || { echo "vmtest: $p is not an ELF binary; not bundled" >&2; return 0; }
+	if is_static "$p"; then
+		cp -L "$p" "$payload/hosttools/$1"
+		return 0
+	fi
+	mkdir -p "$payload/hosttools/lib" "$payload/hosttools/libexec"
+	cp -L "$p" "$payload/hosttools/libexec/$1"
+	ld=
+	for l in $(ldd "$p" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		cp -L "$l" "$payload/hosttools/lib/"
+		case $l in */ld-linux*) ld=$(basename "$l") ;; esac
+	done
+	[ -n "$ld" ] || die "no dynamic loader found for $p"
+	printf '#!/bin/sh\n# %s from the host, with its libraries (vmtest.sh)\nexec /payload/hosttools/lib/%s --library-path /payload/hosttools/lib /payload/hosttools/libexec/%s "$@"\n' \
+		"$1" "$ld" "$1" >"$payload/hosttools/$1"
+	chmod 755 "$payload/hosttools/$1"
+}
+for t in $TOOLS; do bundle "$t"; done
+
+# Expected results: "auto" = every test run.sh runs on the host (unit tests
+# and tests/kernel/*.sh); forced families = the subset.
+all=
+for u in $units; do all="$all unit/$(basename "$u")"; done
+for k in "$ROOT"/tests/kernel/*.sh; do all="$all kernel/$(basename "$k" .sh)"; done
+subset=
+for s in $SUBSET; do
+	s=${s#kernel/}
+	[ -f "$ROOT/tests/kernel/$s.sh" ] || die "VMTEST_SUBSET: no tests/kernel/$s.sh"
+	subset="$subset kernel/$s"
+done
+all=${all# } subset=${subset# }
+cat >"$payload/vmtest.conf" <<EOF
+# written by tests/vm/vmtest.sh, read by guest-run
+VMTEST_FAMILIES='$FAMILIES'
+VMTEST_ALL='$all'
+VMTEST_SUBSET='$subset'
+TEST_TIMEOUT=$TEST_TIMEOUT
+EOF
+
+if [ -n "${VMTEST_PAYLOAD_ONLY:-}" ]; then
+	mkdir -p "$VMTEST_PAYLOAD_ONLY"
+	cp -a "$payload/." "$VMTEST_PAYLOAD_ONLY/"
+	echo "vmtest: payload in $VMTEST_PAYLOAD_ONLY" >&2
+	exit 0
+fi
+
+# --- 2. the matrix -------------------------------------------------------
+ids=${*:-${RXLAT_VM_KERNELS:-$(awk '$1 !~ /^#/ && NF { print $1 }' "$here/kernels.conf")}}
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/*.log "$RESULTS"/*.results "$RESULTS/results.tsv" "$RESULTS/matrix.md"
+echo "vmtest: kernels $ids; families $FAMILIES; subset $subset" >&2
+t0=$(date +%s)
+mrc=0
+# shellcheck disable=SC2086
+"$here/matrix.sh" "$payload" "$RESULTS" $ids >"$RESULTS/matrix.out" || mrc=$?
+total=$(($(date +%s) - t0))
+cat "$RESULTS/matrix.out"
+
+# --- 3. check every kernel x family x test --------------------------------
+# From the serial log: the first RESULT per name, and for a failure the
+# "FAIL:" lines run.sh prints from the test's log (indented) as its reason.
+: >"$RESULTS/results.tsv"
+for id in $ids; do
+	awk -v id="$id" -v fams="$FAMILIES" -v all="$all" -v subset="$subset" '
+	/^RESULT [^ ]+ (pass|fail|skip)( |$)/ {
+		cur = ""
+		if ($2 in st) next
+		r = $0
+		sub(/^RESULT [^ ]+ [^ ]+ ?/, "", r)
+		st[$2] = $3; why[$2] = r; order[++n] = $2
+		if ($3 == "fail") { cur = $2; fails[cur] = "" }
+		next
+	}
+	cur != "" && /^    / {
+		if ($0 ~ /FAIL: /) {
+			l = $0; sub(/^ +/, "", l)
+			fails[cur] = fails[cur] (fails[cur] == "" ? "" : "; ") l
+		}
+		next
+	}
+	{ cur = "" }
+	END {
+		nf = split(fams, F, " ")
+		for (i = 1; i <= nf; i++) {
+			nt = split(F[i] == "auto" ? all : subset, T, " ")
+			for (j = 1; j <= nt; j++) {
+				k = F[i] "/" T[j]
+				if (k in st) {
+					r = why[k]
+					if (st[k] == "fail" && fails[k] != "") r = fails[k] " " r
+					print id "\t" F[i] "\t" T[j] "\t" st[k] "\t" r
+					done[k] = 1
+				} else
+					print id "\t" F[i] "\t" T[j] "\tmissing\tno RESULT line in the serial log"
+			}
+		}
+		# Results nobody expected (say, a new test matched by the subset).
+		for (m = 1; m <= n; m++) {
+			k = order[m]
+			if (k in done) continue
+			f = k; sub(/\/.*/, "", f); t = substr(k, length(f) + 2)
+			print id "\t" f "\t" t "\t" st[k] "\t" why[k]
+		}
+	}' "$RESULTS/$id.log" >>"$RESULTS/results.tsv" 2>/dev/null ||
+		for f in $FAMILIES; do
+			printf '%s\t%s\t*\tmissing\tno serial log\n' "$id" "$f" >>"$RESULTS/results.tsv"
+		done
+done
+
+# --- 4. the table ----------------------------------------------------------
+# The awk below reads results.tsv: per kernel x family, counts by status and
+# the distinct skip reasons; a family skipped whole for one reason is shown as
+# "skip: reason", other skips are listed under the table.
+cell() {	# ID FAMILY
+	awk -F'\t' -v id="$1" -v f="$2" '
+	$1 == id && $2 == f {
+		n[$4]++; t++
+		if ($4 == "skip" && !($5 in r)) { r[$5] = 1; nr++; why = $5 }
+	}
+	END {
+		if (t == 0) { print "MISSING"; exit }
+		gsub(/\|/, "\\|", why)	# inside a table cell
+		if (n["skip"] == t && nr == 1) { print "skip: " why; exit }
+		s = ""
+		if (n["fail"]) s = s ", **FAIL " n["fail"] "**"
+		if (n["missing"]) s = s ", **MISSING " n["missing"] "**"
+		if (n["pass"]) s = s ", pass " n["pass"]
+		if (n["skip"]) s = s ", skip " n["skip"] " (below)"
+		print substr(s, 3)
+	}' "$RESULTS/results.tsv"
+}
+rev=$("$ROOT/rxlat" --version 2>/dev/null | head -n 1)
+bad=0
+{
+	echo "Produced by \`make vmtest\` (tests/vm/vmtest.sh) on $(date -u +%Y-%m-%d), $rev:"
+	echo "Debian kernels under qemu (TCG, ${RXLAT_VM_SMP:-2} vCPUs), busybox userland."
+	echo "\`auto\` runs the whole suite ($(echo "$all" | wc -w) tests); each forced"
+	echo "\`--hooks\` family runs $(echo "$subset" | sed 's/kernel\///g; s/ /, /g')."
+	echo "rxlat refuses kernels older than 5.10, the oldest one listed here."
+	echo
+	printf '| kernel | Debian version |'
+	for f in $FAMILIES; do printf ' %s |' "$f"; done
+	printf ' time |\n|%s|%s|' --- ---
+	for f in $FAMILIES; do printf '%s|' ---; done
+	printf '%s|\n' ---:
+	for id in $ids; do
+		v=$(awk -v id="$id" '$1 == id { print $2 }' "$CACHE/kernels.txt" 2>/dev/null)
+		secs=$(awk -v id="$id" '$1 == id { print $NF }' "$RESULTS/matrix.out")
+		g=$(sed -n 's/^.*RXLAT-VM-EXIT \([0-9][0-9]*\).*$/\1/p' "$RESULTS/$id.log" 2>/dev/null | tail -n 1)
+		note=
+		[ -n "$g" ] || note=" (**guest did not report**)"
+		printf '| %s | %s%s |' "$id" "${v:-?}" "$note"
+		for f in $FAMILIES; do printf ' %s |' "$(cell "$id" "$f")"; done
+		printf ' %s |\n' "${secs:-?}"
+	done
+	awk -F'\t' '
+	{ k = $1 " " $2; t[k]++ }
+	$4 == "skip" {
+		k = $1 " " $2; s[k]++
+		if (!((k, $5) in r)) { r[k, $5] = 1; nr[k]++; ord[++n] = k SUBSEP $5 }
+		tests[k, $5] = tests[k, $5] (tests[k, $5] == "" ? "" : ", ") $3
+	}
+	END {
+		for (i = 1; i <= n; i++) {
+			split(ord[i], a, SUBSEP)
+			if (s[a[1]] == t[a[1]] && nr[a[1]] == 1) continue	# in the table
+			if (!head++) print "\nSkipped tests:\n"
+			print "- " a[1] " " tests[ord[i]] ": " a[2]
+		}
+	}' "$RESULTS/results.tsv"
+} >"$RESULTS/matrix.md.tmp"
+mv "$RESULTS/matrix.md.tmp" "$RESULTS/matrix.md"
+
+echo
+cat "$RESULTS/matrix.md"
+echo
+echo "vmtest: total ${total}s; results in $RESULTS (matrix.md, results.tsv, <kernel>.log)"
+if grep -qE '	(fail|missing)	' "$RESULTS/results.tsv"; then
+	echo "vmtest: failed or missing:"
+	awk -F'\t' '$4 == "fail" || $4 == "missing" { print "  " $1 " " $2 "/" $3 " " $4 ": " $5 }' "$RESULTS/results.tsv"
+	bad=1
+fi
+[ "$mrc" -eq 0 ] || { echo "vmtest: matrix.sh exited $mrc"; bad=1; }
+exit "$bad"
