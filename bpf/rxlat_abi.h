@@ -62,17 +62,31 @@ struct rx_hist {
 	__u64 bucket[RX_HIST_NSLOTS];
 };
 
+/* Branch-free: six data-dependent branches here would give the BPF
+ * verifier 64 paths to follow through every histogram update. Each step
+ * adds all-ones to the high part, which carries into bit 2^k exactly when
+ * the high part is non-zero. */
 static inline __attribute__((always_inline)) __u32 rx_log2(__u64 v)
 {
-	__u32 r = 0;
+	__u64 s, r;
 
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) { r += 1; }
-	return r;
+	s = ((v >> 32) + 0xFFFFFFFFULL) >> 32;
+	r = s << 5;
+	v >>= s << 5;
+	s = ((v >> 16) + 0xFFFFULL) >> 16;
+	r |= s << 4;
+	v >>= s << 4;
+	s = ((v >> 8) + 0xFFULL) >> 8;
+	r |= s << 3;
+	v >>= s << 3;
+	s = ((v >> 4) + 0xFULL) >> 4;
+	r |= s << 2;
+	v >>= s << 2;
+	s = ((v >> 2) + 0x3ULL) >> 2;
+	r |= s << 1;
+	v >>= s << 1;
+	r |= v >> 1;
+	return (__u32)r;
 }
 
 static inline __attribute__((always_inline)) __u32 rx_hist_bucket(__u64 v)
