@@ -167,3 +167,6 @@ jq_count() { "$BIN/jsonq" -c "$@"; }
 
 # The last field of udp_sink's summary line: received N bytes B
 sink_count() { awk '/^received /{print $2}' "$1"; }
+
+# Tests that must not lose packets give receivers a large buffer (-r), so
+# that a slow moment of the machine does not drop what the test counts.

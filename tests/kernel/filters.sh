@@ -6,9 +6,9 @@ need_root
 
 P1=47121 P2=47122 N1=250 N2=150
 cp "$BIN/udp_sink" "$WORK/rxt_other"	# a second command name for -c
-bg "$WORK/s1" "$BIN/udp_sink" -n $N1 -t 20 -R "$WORK/r1" 127.0.0.1 $P1
+bg "$WORK/s1" "$BIN/udp_sink" -q -r 4194304 -n $N1 -t 20 -R "$WORK/r1" 127.0.0.1 $P1
 S1=$BG_PID
-bg "$WORK/s2" "$WORK/rxt_other" -n $N2 -t 20 -R "$WORK/r2" 127.0.0.1 $P2
+bg "$WORK/s2" "$WORK/rxt_other" -q -r 4194304 -n $N2 -t 20 -R "$WORK/r2" 127.0.0.1 $P2
 S2=$BG_PID
 wait_for "$WORK/r1" 10 && wait_for "$WORK/r2" 10 || { fail "sinks not ready"; done_test; }
 

@@ -66,7 +66,7 @@ command -v curl > /dev/null 2>&1 || command -v wget > /dev/null 2>&1 || skip "ne
 PROM=$(prom_bin) || skip "Prometheus not installable (package prometheus; see $WORK/apt.log)"
 log "prometheus: $PROM"
 
-bg "$WORK/sink" "$BIN/udp_sink" -n $N -t 30 -R "$WORK/ready" 127.0.0.1 $UDP
+bg "$WORK/sink" "$BIN/udp_sink" -q -r 4194304 -n $N -t 30 -R "$WORK/ready" 127.0.0.1 $UDP
 SINK=$BG_PID
 wait_for "$WORK/ready" 10 || { fail "sink not ready"; done_test; }
 rxlat_start "$WORK/rx" -j -P $UDP --prometheus 127.0.0.1:$MPORT || done_test

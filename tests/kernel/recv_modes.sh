@@ -12,7 +12,7 @@ for mode in recvmsg recvfrom read recvmmsg epoll poll nonblock peek; do
 	[ $mode = recvmmsg ] && args="-m recvmmsg -b 16"
 	rm -f "$WORK/ready"
 	# shellcheck disable=SC2086
-	bg "$WORK/sink.$mode" "$BIN/udp_sink" $args -n $N -t 20 -R "$WORK/ready" 127.0.0.1 $PORT
+	bg "$WORK/sink.$mode" "$BIN/udp_sink" $args -q -r 4194304 -n $N -t 20 -R "$WORK/ready" 127.0.0.1 $PORT
 	SINK=$BG_PID
 	wait_for "$WORK/ready" 10 || { fail "$mode: sink not ready"; continue; }
 	rxlat_start "$WORK/rx.$mode" -j -e -P $PORT || continue

@@ -16,7 +16,7 @@ PORT=47311 N=600
 
 # session NAME RATE SIZE: N packets at RATE per second, 1 s interval summaries.
 session() {
-	bg "$WORK/sink.$1" "$BIN/udp_sink" -n $N -t 30 -R "$WORK/ready.$1" 127.0.0.1 $PORT
+	bg "$WORK/sink.$1" "$BIN/udp_sink" -q -r 4194304 -n $N -t 30 -R "$WORK/ready.$1" 127.0.0.1 $PORT
 	_sink=$BG_PID
 	wait_for "$WORK/ready.$1" 10 || { fail "$1: sink not ready"; return 1; }
 	rxlat_start "$WORK/$1.json" -j -P $PORT --svg "$WORK/$1.svg" 1 || return 1

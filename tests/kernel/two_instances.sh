@@ -5,7 +5,7 @@
 need_root
 
 PORT=47231 N=500
-bg "$WORK/sink" "$BIN/udp_sink" -n $N -t 20 -R "$WORK/ready" 127.0.0.1 $PORT
+bg "$WORK/sink" "$BIN/udp_sink" -q -r 4194304 -n $N -t 20 -R "$WORK/ready" 127.0.0.1 $PORT
 SINK=$BG_PID
 wait_for "$WORK/ready" 10 || { fail "sink not ready"; done_test; }
 rxlat_start "$WORK/one" -j -P $PORT || done_test

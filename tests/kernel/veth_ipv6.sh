@@ -7,9 +7,9 @@ need_root
 ns_pair 11 || done_test
 
 P4=47111 P6=47112 N4=300 N6=200
-bg "$WORK/sink4" in_ns "$NS_B" "$BIN/udp_sink" -n $N4 -t 20 -R "$WORK/r4" "$ADDR_B" $P4
+bg "$WORK/sink4" in_ns "$NS_B" "$BIN/udp_sink" -q -r 4194304 -n $N4 -t 20 -R "$WORK/r4" "$ADDR_B" $P4
 S4=$BG_PID
-bg "$WORK/sink6" in_ns "$NS_B" "$BIN/udp_sink" -n $N6 -t 20 -R "$WORK/r6" "$ADDR6_B" $P6
+bg "$WORK/sink6" in_ns "$NS_B" "$BIN/udp_sink" -q -r 4194304 -n $N6 -t 20 -R "$WORK/r6" "$ADDR6_B" $P6
 S6=$BG_PID
 wait_for "$WORK/r4" 10 && wait_for "$WORK/r6" 10 || { fail "sinks not ready"; done_test; }
 
