@@ -30,6 +30,8 @@ enum rx_stage {
 	/* what a different receive path would remove, per packet */
 	RX_ST_BYPASS,	/* kernel bypass: driver + stack + wakeup + return */
 	RX_ST_BUSYPOLL,	/* busy polling: irq + wakeup */
+	/* TCP: socket = hol + queued + wakeup + return */
+	RX_ST_HOL,	/* out of order: enqueue -> the gap before it is filled */
 	RX_NSTAGES,
 };
 
@@ -128,6 +130,12 @@ enum rx_counter {
 	RX_C_WOKEN,		/* measured packets whose reader was woken for them */
 	RX_C_WOKEN_CROSS_CPU,	/* ... by a wakeup from another CPU than the reader's */
 	RX_C_CROSS_CPU,		/* measured packets read on another CPU than enqueued */
+	RX_C_COPIES,		/* extra copies of one packet for more sockets (multicast) */
+	RX_C_GRO_PACKETS,	/* packets merged by GRO from several segments */
+	RX_C_GRO_SEGMENTS,	/* the segments in those */
+	RX_C_BUSY_POLLED,	/* measured packets that reached a reader already in recv*() */
+	RX_C_TCP,		/* measured TCP segments */
+	RX_C_HOL,		/* measured TCP segments that waited behind a gap */
 	RX_NCOUNTERS,
 };
 
@@ -183,6 +191,10 @@ enum rx_event_flags {
 	RX_EV_IPV6 = 1 << 0,
 	RX_EV_WOKEN = 1 << 1,		/* the reader was woken for this packet */
 	RX_EV_WAKE_CROSS_CPU = 1 << 2,	/* ... from another CPU */
+	RX_EV_TCP = 1 << 3,		/* a TCP segment (else a UDP datagram) */
+	RX_EV_BUSY_POLLED = 1 << 4,	/* the reader was already in recv*() */
+	RX_EV_COPY = 1 << 5,		/* a copy for another socket (multicast) */
+	RX_EV_OOO = 1 << 6,		/* TCP: arrived out of order */
 };
 
 struct rx_event {
@@ -202,6 +214,8 @@ struct rx_event {
 	__u16 cpu_enq;			/* CPU that ran the enqueue */
 	__u16 cpu_read;			/* CPU that returned the read */
 	__u32 flags;			/* enum rx_event_flags */
+	__u32 segs;			/* segments GRO merged into it (1: none) */
+	__u32 pad;
 	char comm[RX_COMM_LEN];
 };
 
@@ -239,10 +253,17 @@ struct skb_slot {
 	__u16 cpu;		/* CPU of the enqueue */
 	__u8 passes;		/* receive passes (2+ after veth or tunnel hops) */
 	__u8 flags;		/* SLOT_F_* */
+	__u32 seq_end;		/* TCP: sequence number after its last byte */
+	__u16 segs;		/* segments GRO merged into it */
+	__u16 pad;
 };
 
 enum slot_flags {
 	SLOT_F_IPV6 = 1 << 0,
+	SLOT_F_TCP = 1 << 1,
+	SLOT_F_OOO = 1 << 2,		/* TCP: arrived ahead of a gap */
+	SLOT_F_GRO = 1 << 3,		/* first seen by GRO: counted at netif_receive_skb */
+	SLOT_F_COPY = 1 << 4,		/* a multicast copy: not counted as seen */
 };
 
 /* Slots per set; the loader sizes the table in sets (--slots / SLOT_WAYS). */
@@ -272,9 +293,9 @@ _Static_assert(sizeof(struct rx_hist) == 32 + 8 * RX_HIST_NSLOTS, "rx_hist layou
 _Static_assert(sizeof(struct rx_hist) <= 32768, "per-CPU map values are limited to 32 KiB");
 _Static_assert(sizeof(struct rx_counters) == 8 * RX_NCOUNTERS, "rx_counters layout");
 _Static_assert(sizeof(struct rx_drops) == 8 * RX_NDROP_STAGES * RX_NREASONS, "rx_drops layout");
-_Static_assert(sizeof(struct rx_event) == 72 + 8 * RX_NSTAGES, "rx_event layout");
-_Static_assert(sizeof(struct skb_slot) == 96, "skb_slot layout");
-_Static_assert(sizeof(struct slot_set) == 128 + 96 * SLOT_WAYS, "slot_set layout");
+_Static_assert(sizeof(struct rx_event) == 80 + 8 * RX_NSTAGES, "rx_event layout");
+_Static_assert(sizeof(struct skb_slot) == 104, "skb_slot layout");
+_Static_assert(sizeof(struct slot_set) == 128 + 104 * SLOT_WAYS, "slot_set layout");
 _Static_assert(sizeof(struct slot_set) <= 4096, "one slot set within a page");
 
 #endif /* RXLAT_ABI_H */

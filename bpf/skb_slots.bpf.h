@@ -191,7 +191,8 @@ static __always_inline struct slot_ref slot_claim(__u64 skb, __u64 now, bool *ev
 		return no_slot();
 	victim &= SLOT_WAYS - 1;
 	asm volatile("" : "+r"(victim));
-	*evicted = true;
+	/* a GRO segment never counted (merged into another) is no loss */
+	*evicted = !(set->w[victim].flags & SLOT_F_GRO);
 	return (struct slot_ref){ set, victim };
 }
 

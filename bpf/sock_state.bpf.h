@@ -33,6 +33,12 @@ struct sock_state {
 	__u64 last_push;	/* newest skb pushed */
 	__u64 last_empty;	/* when a read last left the queue empty */
 	__u64 fence;		/* target of the full barrier below */
+	/* TCP only */
+	__u64 fill_t;		/* when a retransmission last filled a gap */
+	__u32 max_end;		/* highest sequence number seen + 1 */
+	__u8 tcp_seen;
+	__u8 gaps;		/* a segment arrived beyond a gap */
+	__u8 pad[2];
 };
 
 /*
@@ -128,15 +134,16 @@ static __always_inline __u64 queue_head(__u64 skaddr, bool direct)
  * previous push. That one may have had the same address (freed and
  * reused): never link a slot to itself. */
 static __always_inline void sock_push(struct sock_state *ss, __u64 skaddr, __u64 skb,
-				      struct slot_ref self, bool created)
+				      struct slot_ref self, bool created, bool tcp)
 {
 	__u64 prev = ss->last_push;
 	struct slot_ref p;
 
 	if (created) {
 		/* Packets may already be queued: until a read shows the queue's
-		 * head, the next read's packet is unknown. */
-		ss->next = queue_head(skaddr, false) ? NEXT_UNSYNC : 0;
+		 * head, the next read's packet is unknown. TCP needs no such
+		 * care: sequence numbers say which bytes a read consumed. */
+		ss->next = !tcp && queue_head(skaddr, false) ? NEXT_UNSYNC : 0;
 		prev = 0;
 	}
 	ss->last_push = skb;

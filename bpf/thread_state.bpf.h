@@ -170,11 +170,14 @@ static __always_inline void on_recv_enter(struct task_struct *task, __u32 tid)
 struct socket_split {
 	__u64 queued, wakeup, ret;
 	bool woken, wake_cross_cpu;
+	bool busy_polled;	/* the reader was in its receive call before the
+				 * packet was first seen, and never slept */
 };
 
-/* Split t3 - t2 for the current thread (see the top of this file). */
+/* Split t3 - t2 for the current thread (see the top of this file); @t0 is
+ * the packet's first sighting (0 if unknown). */
 static __always_inline void split_socket_stage(struct task_struct *task, __u32 tid, __u64 t2,
-					       __u64 t3, __u16 enq_cpu, struct socket_split *sp)
+					       __u64 t3, __u64 t0, struct socket_split *sp)
 {
 	struct thread_state *ts = thread_state_get(task, tid, true);
 
@@ -184,6 +187,7 @@ static __always_inline void split_socket_stage(struct task_struct *task, __u32 t
 	sp->ret = t3 - t2;
 	sp->woken = false;
 	sp->wake_cross_cpu = false;
+	sp->busy_polled = false;
 	if (!ts)
 		return;
 	if (ts->t_wake > t2 && ts->t_wake <= t3) {
@@ -197,6 +201,8 @@ static __always_inline void split_socket_stage(struct task_struct *task, __u32 t
 	} else if (ts->t_enter > t2 && ts->t_enter <= t3) {
 		sp->queued = ts->t_enter - t2;
 		sp->ret = t3 - ts->t_enter;
+	} else if (ts->t_enter && t0 && ts->t_enter < t0) {
+		sp->busy_polled = true;
 	}
 }
 

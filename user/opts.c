@@ -12,8 +12,8 @@
 #include "version.h"
 
 static const char doc[] =
-"Per-packet UDP receive latency, split into driver, stack and socket-wakeup\n"
-"stages, for already running processes.\n"
+"Per-packet receive latency of UDP datagrams and TCP segments, split into\n"
+"driver, stack and socket-wakeup stages, for already running processes.\n"
 "\n"
 "  driver  first sighting of the skb -> netif_receive_skb\n"
 "  stack   netif_receive_skb -> socket enqueue\n"
@@ -53,6 +53,7 @@ enum {
 	OPT_BY,
 	OPT_PROMETHEUS,
 	OPT_SVG,
+	OPT_PROTO,
 };
 
 static const struct argp_option options[] = {
@@ -61,6 +62,7 @@ static const struct argp_option options[] = {
 	{ "port", 'P', "PORT[-PORT]", 0, "Only sockets bound to this local port or range", 0 },
 	{ "ipv4", '4', NULL, 0, "Only IPv4 packets", 0 },
 	{ "ipv6", '6', NULL, 0, "Only IPv6 packets", 0 },
+	{ "proto", OPT_PROTO, "PROTO", 0, "Only udp or only tcp (default: both)", 0 },
 	{ "netns", OPT_NETNS, "NS", 0,
 	  "Only packets in this network namespace: a name in /run/netns, a path, or an inode number", 0 },
 	{ "histogram", 'H', NULL, 0, "Add a log2 histogram per stage", 0 },
@@ -275,6 +277,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_SPLIT:
 		o->no_split = true;
+		break;
+	case OPT_PROTO:
+		if (!strcmp(arg, "udp"))
+			o->proto = 17;
+		else if (!strcmp(arg, "tcp"))
+			o->proto = 6;
+		else
+			argp_error(state, "invalid --proto '%s': expected udp or tcp", arg);
 		break;
 	case OPT_PROMETHEUS:
 		if (!*arg || !strchr(arg, ':'))

@@ -21,6 +21,7 @@ struct rxlat_opts {
 	bool have_comm;
 	uint16_t port_lo, port_hi;
 	int family;		/* 0: both, 4, 6 */
+	int proto;		/* 0: UDP and TCP, 17: UDP, 6: TCP */
 	bool hist;		/* -H */
 	bool events;		/* -e */
 	bool json;		/* -j */

@@ -157,6 +157,7 @@ int caps_probe(struct kernel_caps *c, char *err, size_t errlen)
 	c->kfunc_cast_to_kern_ctx =
 		btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) >= 0;
 	c->recvmsg_nargs = func_proto_vlen(btf, "udp_recvmsg", BTF_KIND_FUNC);
+	c->tcp_recvmsg_nargs = func_proto_vlen(btf, "tcp_recvmsg", BTF_KIND_FUNC);
 	probe_fentry(c, btf);
 	probe_kprobe(c);
 	find_cgroup2(c);

@@ -19,6 +19,7 @@ struct kernel_caps {
 	bool tp_kfree_skb_reason;	/* kfree_skb(skb, location, reason...): 5.17+ */
 	bool kfunc_cast_to_kern_ctx;
 	int recvmsg_nargs;		/* udp_recvmsg(): 6 before 5.19, 4 from 7.2 */
+	int tcp_recvmsg_nargs;		/* tcp_recvmsg(), likewise */
 	bool sk_storage_in_tracing;	/* 5.11+ */
 	bool task_storage_in_tracing;	/* 5.12+ */
 	bool tp_sk_data_ready;		/* sock:sk_data_ready, 6.5+ */

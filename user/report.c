@@ -21,6 +21,7 @@ const char *const stage_names[RX_NSTAGES] = {
 	[RX_ST_CROSSING] = "crossing",
 	[RX_ST_BYPASS] = "bypass",
 	[RX_ST_BUSYPOLL] = "busypoll",
+	[RX_ST_HOL] = "hol",
 };
 
 /* Sub-stages print under the stage they split, indented. */
@@ -29,13 +30,13 @@ static const int stage_parent[RX_NSTAGES] = {
 	[RX_ST_QUEUED] = RX_ST_SOCKET, [RX_ST_WAKEUP] = RX_ST_SOCKET, [RX_ST_RETURN] = RX_ST_SOCKET,
 	[RX_ST_IRQ] = RX_ST_DRIVER, [RX_ST_POLL] = RX_ST_DRIVER,
 	[RX_ST_FORWARD] = RX_ST_STACK, [RX_ST_CROSSING] = RX_ST_STACK,
-	[RX_ST_BYPASS] = -1, [RX_ST_BUSYPOLL] = -1,
+	[RX_ST_BYPASS] = -1, [RX_ST_BUSYPOLL] = -1, [RX_ST_HOL] = RX_ST_SOCKET,
 };
 
 /* Table order: each main stage followed by its parts, then the estimates. */
 static const int stage_order[RX_NSTAGES] = {
 	RX_ST_DRIVER, RX_ST_IRQ, RX_ST_POLL, RX_ST_STACK, RX_ST_FORWARD, RX_ST_CROSSING,
-	RX_ST_SOCKET, RX_ST_QUEUED, RX_ST_WAKEUP, RX_ST_RETURN, RX_ST_TOTAL,
+	RX_ST_SOCKET, RX_ST_HOL, RX_ST_QUEUED, RX_ST_WAKEUP, RX_ST_RETURN, RX_ST_TOTAL,
 	RX_ST_BYPASS, RX_ST_BUSYPOLL,
 };
 
@@ -60,7 +61,8 @@ void json_string(FILE *out, const char *s, size_t maxlen)
  * "balance" is what the outcomes fail to explain, and must be 0.
  */
 struct books {
-	uint64_t seen, seen_at_socket, delivered, measured, filtered, unmeasured;
+	uint64_t seen, copies, seen_at_socket, delivered, measured, filtered, unmeasured;
+	uint64_t gro_packets, gro_segments, busy_polled, tcp, hol, woken, woken_cross;
 	uint64_t dropped, not_local, forwarded, no_socket, evicted, in_flight, in_socket;
 	int64_t balance;
 	uint64_t untracked, lost_ringbuf, state_fail, lost, no_first, no_netif, passes;
@@ -73,6 +75,14 @@ static void books_of(const struct tracer_counts *tc, struct books *b)
 
 	memset(b, 0, sizeof(*b));
 	b->seen = c[RX_C_SEEN];
+	b->copies = c[RX_C_COPIES];
+	b->gro_packets = c[RX_C_GRO_PACKETS];
+	b->gro_segments = c[RX_C_GRO_SEGMENTS];
+	b->busy_polled = c[RX_C_BUSY_POLLED];
+	b->tcp = c[RX_C_TCP];
+	b->hol = c[RX_C_HOL];
+	b->woken = c[RX_C_WOKEN];
+	b->woken_cross = c[RX_C_WOKEN_CROSS_CPU];
 	b->seen_at_socket = c[RX_C_SEEN_AT_SOCKET];
 	b->measured = c[RX_C_DELIVERED];
 	b->filtered = c[RX_C_FILTERED];
@@ -85,8 +95,9 @@ static void books_of(const struct tracer_counts *tc, struct books *b)
 	b->evicted = c[RX_C_EVICTED];
 	b->in_flight = tc->in_flight;
 	b->in_socket = tc->in_socket;
-	b->balance = (int64_t)(b->seen - b->delivered - b->dropped - b->not_local - b->evicted -
-			       b->in_flight);
+	/* a multicast packet is seen once and delivered once per socket */
+	b->balance = (int64_t)(b->seen + b->copies - b->delivered - b->dropped - b->not_local -
+			       b->evicted - b->in_flight);
 	b->untracked = c[RX_C_UNTRACKED_READ];
 	b->lost_ringbuf = c[RX_C_LOST_EVENTS];
 	b->state_fail = c[RX_C_SOCK_STATE_FAIL];
@@ -183,12 +194,15 @@ static void json_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 		",\"forwarded\":%" PRIu64 ",\"no_socket\":%" PRIu64 ",\"in_socket\":%" PRIu64
 		",\"seen_at_socket\":%" PRIu64 ",\"untracked_reads\":%" PRIu64
 		",\"no_first_sighting\":%" PRIu64 ",\"no_netif_receive\":%" PRIu64
-		",\"extra_passes\":%" PRIu64
+		",\"extra_passes\":%" PRIu64 ",\"copies\":%" PRIu64 ",\"gro_packets\":%" PRIu64
+		",\"gro_segments\":%" PRIu64 ",\"busy_polled\":%" PRIu64 ",\"tcp_segments\":%" PRIu64
+		",\"behind_gap\":%" PRIu64 ",\"woken\":%" PRIu64 ",\"woken_cross_cpu\":%" PRIu64
 		",\"lost_events\":%" PRIu64 ",\"lost\":{\"ringbuf\":%" PRIu64 ",\"table_full\":%" PRIu64
 		",\"socket_state\":%" PRIu64 "}",
 		b.seen, b.delivered, b.dropped, b.not_local, b.evicted, b.in_flight, b.balance,
 		b.measured, b.filtered, b.unmeasured, b.forwarded, b.no_socket, b.in_socket,
-		b.seen_at_socket, b.untracked, b.no_first, b.no_netif, b.passes,
+		b.seen_at_socket, b.untracked, b.no_first, b.no_netif, b.passes, b.copies,
+		b.gro_packets, b.gro_segments, b.busy_polled, b.tcp, b.hol, b.woken, b.woken_cross,
 		b.lost, b.lost_ringbuf, b.evicted, b.state_fail);
 	json_drops(out, s->counts, &b);
 	fputs("},", out);
@@ -281,9 +295,12 @@ static void text_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
 		fprintf(out, "\n%s  interval %" PRIu64 " (%.1f s)\n", ts, s->interval_no, s->elapsed_s);
 	}
-	fprintf(out, "packets: %" PRIu64 " seen = %" PRIu64 " delivered + %" PRIu64 " dropped + %"
-		PRIu64 " not local + %" PRIu64 " evicted + %" PRIu64 " in flight",
-		b.seen, b.delivered, b.dropped, b.not_local, b.evicted, b.in_flight);
+	fprintf(out, "packets: %" PRIu64 " seen", b.seen);
+	if (b.copies)
+		fprintf(out, " + %" PRIu64 " multicast copies", b.copies);
+	fprintf(out, " = %" PRIu64 " delivered + %" PRIu64 " dropped + %" PRIu64 " not local + %"
+		PRIu64 " evicted + %" PRIu64 " in flight",
+		b.delivered, b.dropped, b.not_local, b.evicted, b.in_flight);
 	if (b.balance)
 		fprintf(out, " (unbalanced by %" PRId64 ")", b.balance);
 	fputc('\n', out);
@@ -294,6 +311,17 @@ static void text_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 		fprintf(out, ", %" PRIu64 " read unpaired", b.unmeasured);
 	if (b.untracked)
 		fprintf(out, "; %" PRIu64 " reads of packets queued before tracing", b.untracked);
+	if (b.tcp)
+		fprintf(out, "; %" PRIu64 " TCP segments (%" PRIu64 " behind a gap)", b.tcp, b.hol);
+	if (b.gro_packets)
+		fprintf(out, "; GRO merged %" PRIu64 " segments into %" PRIu64 " packets",
+			b.gro_segments, b.gro_packets);
+	if (b.busy_polled)
+		fprintf(out, "; %" PRIu64 " reached a reader already waiting in recv (busy polling)",
+			b.busy_polled);
+	if (b.woken)
+		fprintf(out, "; %" PRIu64 " woke their reader (%" PRIu64 " from another CPU)", b.woken,
+			b.woken_cross);
 	fputc('\n', out);
 	if (b.dropped) {
 		fprintf(out, "drops:  ");
@@ -391,6 +419,16 @@ void report_event(FILE *out, const struct rxlat_opts *o, const struct rx_event *
 		fprintf(out, "{\"type\":\"packet\",\"time_ns\":%lld,\"pid\":%u,\"tid\":%u,\"comm\":",
 			(long long)wall, e->pid, e->tid);
 		json_string(out, e->comm, RX_COMM_LEN);
+		fprintf(out, ",\"proto\":\"%s\",\"segs\":%u,\"woken\":%s,\"wake_cross_cpu\":%s"
+			",\"busy_polled\":%s,\"copy\":%s,\"out_of_order\":%s",
+			e->flags & RX_EV_TCP ? "tcp" : "udp", e->segs,
+			e->flags & RX_EV_WOKEN ? "true" : "false",
+			e->flags & RX_EV_WAKE_CROSS_CPU ? "true" : "false",
+			e->flags & RX_EV_BUSY_POLLED ? "true" : "false",
+			e->flags & RX_EV_COPY ? "true" : "false",
+			e->flags & RX_EV_OOO ? "true" : "false");
+		fprintf(out, ",\"passes\":%u,\"netns_first\":%u,\"ifindex_last\":%u", e->passes,
+			e->netns_first, e->ifindex_last);
 		fprintf(out, ",\"family\":%d,\"sport\":%u,\"dport\":%u,\"len\":%u,\"pkt_len\":%u"
 			",\"netns\":%u,\"ifindex\":%u,\"cpu_enqueue\":%u,\"cpu_read\":%u",
 			e->flags & RX_EV_IPV6 ? 6 : 4, e->sport, e->dport, e->len, e->pkt_len, e->netns,

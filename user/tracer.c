@@ -32,6 +32,9 @@ enum prog_role {
 	ROLE_DATA_READY,	/* data-ready callbacks: wakeups for data */
 	ROLE_SCHED,		/* wakeups and switches: split socket */
 	ROLE_RECV_ENTER,	/* entry into a receive call: splits socket */
+	ROLE_ENQ_TCP,		/* t2 for TCP (the cgroup program serves both) */
+	ROLE_RECV_TCP,		/* t3 for TCP (sock_recv_length serves both) */
+	ROLE_RECV_ENTER_TCP,
 };
 
 struct prog_desc {
@@ -51,6 +54,10 @@ static const struct prog_desc progs[] = {
 	{ "tp_net_dev_start_xmit", ROLE_XMIT, -1, "net_dev_start_xmit" },
 	{ "fentry_udp_enqueue", ROLE_ENQ, RX_HOOK_FENTRY, NULL },
 	{ "kprobe_udp_enqueue", ROLE_ENQ, RX_HOOK_KPROBE, NULL },
+	{ "fentry_tcp_v4_do_rcv", ROLE_ENQ_TCP, RX_HOOK_FENTRY, NULL },
+	{ "fentry_tcp_v6_do_rcv", ROLE_ENQ_TCP, RX_HOOK_FENTRY, NULL },
+	{ "kprobe_tcp_v4_do_rcv", ROLE_ENQ_TCP, RX_HOOK_KPROBE, NULL },
+	{ "kprobe_tcp_v6_do_rcv", ROLE_ENQ_TCP, RX_HOOK_KPROBE, NULL },
 	{ "cg_ingress", ROLE_ENQ, RX_HOOK_TRACEPOINT, NULL },
 	{ "fexit_udp_enqueue", ROLE_ENQ_FAIL, RX_HOOK_FENTRY, NULL },
 	{ "kretprobe_udp_enqueue", ROLE_ENQ_FAIL, RX_HOOK_KPROBE, NULL },
@@ -59,6 +66,9 @@ static const struct prog_desc progs[] = {
 	{ "tp_sock_recv_length", ROLE_RECV, RX_HOOK_TRACEPOINT, "sock_recv_length" },
 	{ "fexit_udp_recvmsg", ROLE_RECV, RX_HOOK_FENTRY, NULL },
 	{ "fexit_udpv6_recvmsg", ROLE_RECV, RX_HOOK_FENTRY, NULL },
+	{ "fexit_tcp_recvmsg", ROLE_RECV_TCP, RX_HOOK_FENTRY, NULL },
+	{ "kprobe_tcp_recvmsg", ROLE_RECV_TCP, RX_HOOK_KPROBE, NULL },
+	{ "kretprobe_tcp_recvmsg", ROLE_RECV_TCP, RX_HOOK_KPROBE, NULL },
 	{ "kprobe_udp_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
 	{ "kretprobe_udp_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
 	{ "kprobe_udpv6_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
@@ -76,6 +86,7 @@ static const struct prog_desc progs[] = {
 	{ "tp_enter_recvmmsg", ROLE_RECV_ENTER, RX_HOOK_TRACEPOINT, NULL },
 	{ "fentry_udp_recvmsg", ROLE_RECV_ENTER, RX_HOOK_FENTRY, NULL },
 	{ "fentry_udpv6_recvmsg", ROLE_RECV_ENTER, RX_HOOK_FENTRY, NULL },
+	{ "fentry_tcp_recvmsg", ROLE_RECV_ENTER_TCP, RX_HOOK_FENTRY, NULL },
 };
 
 static const struct prog_desc *desc_of(const struct bpf_program *prog)
@@ -104,8 +115,8 @@ static bool tp_exists(const char *tp)
 static int role_stage(enum prog_role r)
 {
 	switch (r) {
-	case ROLE_ENQ: case ROLE_ENQ_FAIL: return 0;
-	case ROLE_RECV: return 1;
+	case ROLE_ENQ: case ROLE_ENQ_FAIL: case ROLE_ENQ_TCP: return 0;
+	case ROLE_RECV: case ROLE_RECV_TCP: return 1;
 	default: return -1;
 	}
 }
@@ -153,6 +164,12 @@ static bool wanted(const struct prog_desc *d, const struct tracer *t)
 		if (!t->split || d->family != (int)p->recv || p->recv == RX_HOOK_KPROBE)
 			return false;
 		return d->family != RX_HOOK_TRACEPOINT || t->tracefs;
+	case ROLE_ENQ_TCP:
+		return t->tcp && d->family == (int)p->enq;
+	case ROLE_RECV_TCP:
+		return t->tcp && d->family == (int)p->recv;
+	case ROLE_RECV_ENTER_TCP:
+		return t->tcp && t->split && d->family == (int)p->recv;
 	}
 	return false;
 }
@@ -184,6 +201,8 @@ static int configure(struct tracer *t, const struct rxlat_opts *o)
 	ro->split_socket = t->split;
 	ro->filter_netns = o->netns;
 	ro->recvmsg_nargs = (uint32_t)t->caps.recvmsg_nargs;
+	ro->tcp_recvmsg_nargs = (uint32_t)t->caps.tcp_recvmsg_nargs;
+	ro->want_proto = (uint8_t)o->proto;
 
 	err = bpf_map__set_max_entries(s->maps.slot_sets, o->slots / SLOT_WAYS);
 	if (!err)
@@ -299,6 +318,7 @@ int tracer_start(struct tracer *t, const struct rxlat_opts *o, char *err, size_t
 	t->cgroup_fd = -1;
 	pthread_mutex_init(&t->read_lock, NULL);
 	t->split = !o->no_split;
+	t->tcp = o->proto != 17;	/* IPPROTO_UDP */
 	/* without it the split misses receive-call entries: worse, not wrong */
 	t->tracefs = ensure_tracefs();
 	t->ncpus = libbpf_num_possible_cpus();
@@ -421,6 +441,10 @@ static int count_in_flight(struct tracer *t, struct tracer_counts *tc)
 			for (int w = 0; w < SLOT_WAYS; w++) {
 				uint8_t state = set->state[w];
 
+				/* GRO segments merged into other packets were never
+				 * counted: they are not in flight either */
+				if (state == SLOT_RX && (set->w[w].flags & SLOT_F_GRO))
+					continue;
 				tc->in_flight += state == SLOT_RX || state == SLOT_QUEUED;
 				tc->in_socket += state == SLOT_QUEUED;
 			}

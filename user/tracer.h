@@ -25,6 +25,7 @@ struct tracer {
 	struct hook_plan plan;
 	bool split;		/* split the socket stage (sched hooks) */
 	bool tracefs;		/* tracefs reachable: classic tracepoints attach */
+	bool tcp;		/* trace TCP as well as UDP */
 	const struct cpu_stats *stats;	/* memory-mapped statistics, a row per CPU */
 	size_t stats_len;
 	void *scan_buf;		/* a chunk of the slot table, for counting */

@@ -171,6 +171,7 @@ for id in $ids; do
 		if ($3 == "fail") { cur = $2; fails[cur] = "" }
 		next
 	}
+	/^VMTEST-/ { next }	# guest-run's own lines (timings) sit between a RESULT and its log tail
 	cur != "" && /^    / {
 		if ($0 ~ /FAIL: /) {
 			l = $0; sub(/^ +/, "", l)

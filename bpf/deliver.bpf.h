@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * t3: a read returned. Which packets it returned (sock_state.bpf.h for
+ * UDP, sequence numbers for TCP), their stages, and where the numbers go.
+ */
+#ifndef RXLAT_DELIVER_BPF_H
+#define RXLAT_DELIVER_BPF_H
+
+/*
+ * The packet being delivered, handed to deliver_now() through per-CPU
+ * memory: a global function is verified once, on its own, but (before
+ * 5.13) takes no pointers. Reads run in process context; nothing else on
+ * the CPU uses the pad.
+ */
+struct deliver_pad {
+	struct skb_slot slot;
+	__u64 now;		/* the read returned */
+	__u64 skaddr;
+	__u64 readable;		/* TCP: when its bytes became in-order */
+	__u32 len;		/* bytes the read returned (UDP) */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct deliver_pad);
+} deliver_pads SEC(".maps");
+
+static __always_inline struct deliver_pad *pad_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&deliver_pads, &zero);
+}
+
+/* Compute the stages of the packet in the pad and record them. */
+__attribute__((noinline)) int deliver_now(int unused)
+{
+	struct deliver_pad *pd = pad_get();
+	struct task_struct *task;
+	struct socket_split sp;
+	struct skb_slot *e;
+	__u64 st[RX_NSTAGES], now, readable;
+	struct rx_event *ev;
+	struct sock *sk;
+	__u32 cpu = bpf_get_smp_processor_id(), tid, valid;
+	bool has_t0, has_t1, tcp;
+
+	if (!pd)
+		return 0;
+	e = &pd->slot;
+	now = pd->now;
+	sk = (void *)pd->skaddr;
+	tcp = e->flags & SLOT_F_TCP;
+	readable = pd->readable > e->t2 && pd->readable <= now ? pd->readable : e->t2;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	/* task storage needs the task; thread-id-keyed state does not, and
+	 * 5.10 has no bpf_get_current_task_btf() */
+	task = thread_state_hash ? NULL : bpf_get_current_task_btf();
+
+	/*
+	 * Which stages this packet has, as one mask: branching on each stage
+	 * value against "none" would let the verifier track every
+	 * combination of known values through the code below.
+	 */
+	valid = 1u << RX_ST_SOCKET;
+	has_t0 = e->t0 && e->t2 >= e->t0;
+	has_t1 = e->t1 && e->t2 >= e->t1;
+	__builtin_memset(st, 0, sizeof(st));
+	st[RX_ST_SOCKET] = now >= e->t2 ? now - e->t2 : 0;
+	if (has_t0) {
+		st[RX_ST_TOTAL] = now - e->t0;
+		valid |= 1u << RX_ST_TOTAL;
+	}
+	if (has_t1) {
+		st[RX_ST_STACK] = e->t2 - e->t1;
+		valid |= 1u << RX_ST_STACK;
+	} else if (has_t0) {
+		/* A missed t1 makes driver unknown but t0 still bounds the
+		 * total; keep the stage sum equal to the total. */
+		st[RX_ST_STACK] = e->t2 - e->t0;
+		valid |= 1u << RX_ST_STACK;
+	}
+	if (has_t0 && has_t1 && e->t1 >= e->t0) {
+		st[RX_ST_DRIVER] = e->t1 - e->t0;
+		valid |= 1u << RX_ST_DRIVER;
+		if (e->irq_ns != RX_NO_VALUE32 && e->irq_ns <= st[RX_ST_DRIVER]) {
+			st[RX_ST_IRQ] = e->irq_ns;
+			st[RX_ST_POLL] = st[RX_ST_DRIVER] - e->irq_ns;
+			valid |= (1u << RX_ST_IRQ) | (1u << RX_ST_POLL);
+		}
+	}
+	if (e->passes > 1) {
+		st[RX_ST_FORWARD] = e->forward_ns;
+		st[RX_ST_CROSSING] = e->crossing_ns;
+		valid |= (1u << RX_ST_FORWARD) | (1u << RX_ST_CROSSING);
+	}
+	if (tcp) {
+		/* bytes behind a gap wait for it, whoever reads */
+		st[RX_ST_HOL] = readable - e->t2;
+		valid |= 1u << RX_ST_HOL;
+	}
+	split_socket_stage(task, tid, readable, now, e->t0, &sp);
+	if (split_socket) {
+		st[RX_ST_QUEUED] = sp.queued;
+		st[RX_ST_WAKEUP] = sp.wakeup;
+		st[RX_ST_RETURN] = sp.ret;
+		valid |= (1u << RX_ST_QUEUED) | (1u << RX_ST_WAKEUP) | (1u << RX_ST_RETURN);
+		if (valid & (1u << RX_ST_TOTAL)) {
+			st[RX_ST_BYPASS] = st[RX_ST_TOTAL] - sp.queued - st[RX_ST_HOL];
+			valid |= 1u << RX_ST_BYPASS;
+		}
+		if (valid & (1u << RX_ST_IRQ)) {
+			st[RX_ST_BUSYPOLL] = st[RX_ST_IRQ] + sp.wakeup;
+			valid |= 1u << RX_ST_BUSYPOLL;
+		}
+	}
+
+	count(RX_C_DELIVERED);
+	if (!e->t0)
+		count(RX_C_NO_FIRST);
+	if (!e->t1)
+		count(RX_C_NO_NETIF);
+	if (e->passes > 1)
+		count(RX_C_MULTIPASS);
+	if (sp.woken)
+		count(RX_C_WOKEN);
+	if (sp.wake_cross_cpu)
+		count(RX_C_WOKEN_CROSS_CPU);
+	if (sp.busy_polled)
+		count(RX_C_BUSY_POLLED);
+	if (e->cpu != cpu)
+		count(RX_C_CROSS_CPU);
+	if (tcp)
+		count(RX_C_TCP);
+	if (tcp && readable > e->t2)
+		count(RX_C_HOL);
+	if (aggregate) {
+		struct cpu_stats *cs = my_stats();
+
+		if (cs)
+			pend(cs, valid, st);
+	}
+	if (!emit_events)
+		return 0;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count(RX_C_LOST_EVENTS);
+		return 0;
+	}
+	ev->ts_ns = now;
+	for (int i = 0; i < RX_NSTAGES; i++)
+		ev->stage_ns[i] = (valid & (1u << i)) ? st[i] : RX_NO_VALUE;
+	ev->pid = bpf_get_current_pid_tgid() >> 32;
+	ev->tid = tid;
+	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	ev->ifindex = e->ifindex;
+	ev->len = tcp ? e->ulen : pd->len;
+	ev->pkt_len = tcp ? e->ulen : e->ulen >= 8 ? e->ulen - 8 : 0;
+	ev->passes = e->passes;
+	ev->netns_first = e->netns;
+	ev->ifindex_last = e->ifindex_last;
+	ev->sport = e->sport;
+	ev->dport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	ev->cpu_enq = e->cpu;
+	ev->cpu_read = cpu;
+	ev->segs = e->segs;
+	ev->flags = ((e->flags & SLOT_F_IPV6) ? RX_EV_IPV6 : 0) |
+		    (sp.woken ? RX_EV_WOKEN : 0) | (sp.wake_cross_cpu ? RX_EV_WAKE_CROSS_CPU : 0) |
+		    (tcp ? RX_EV_TCP : 0) | (sp.busy_polled ? RX_EV_BUSY_POLLED : 0) |
+		    ((e->flags & SLOT_F_COPY) ? RX_EV_COPY : 0) |
+		    ((e->flags & SLOT_F_OOO) ? RX_EV_OOO : 0);
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	/* No wakeup: the loader polls. A wakeup per packet costs the traced
+	 * ping-pong tens of microseconds. */
+	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+/* Hand one packet to deliver_now(). */
+static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 skaddr, __u32 len,
+				    __u64 readable)
+{
+	struct deliver_pad *pd = pad_get();
+
+	if (!pd)
+		return;
+	pd->slot = *e;
+	pd->now = now;
+	pd->skaddr = skaddr;
+	pd->len = len;
+	pd->readable = readable;
+	deliver_now(0);
+}
+
+/* A UDP read returned @ret bytes. */
+static __always_inline void on_recv_done_udp(void *sk, __u64 skaddr, int ret, int flags,
+					     bool direct)
+{
+	struct sock_state *ss;
+	struct read_match m;
+	bool created;
+	__u64 now;
+
+	if (ret < 0 || (flags & (MSG_PEEK | MSG_ERRQUEUE)))
+		return;
+	ss = sock_state_get(sk, skaddr, false, &created);
+	if (!ss) {
+		if (reader_wanted())
+			count(RX_C_UNTRACKED_READ);
+		return;
+	}
+	now = bpf_ktime_get_ns();
+	sock_read(ss, skaddr, queue_head(skaddr, direct), now, &m);
+	/* Unconditional: a branch on the count would make the verifier
+	 * track each value separately. */
+	count_n(RX_C_UNMEASURED, m.skipped);
+	if (!m.hit) {
+		if (reader_wanted())
+			count(RX_C_UNTRACKED_READ);
+		return;
+	}
+	if (!reader_wanted()) {
+		count(RX_C_FILTERED);
+		return;
+	}
+	deliver(&m.slot, now, skaddr, (__u32)ret, 0);
+}
+
+/* Segments one TCP read can complete; more wait for the next read. */
+#define TCP_WALK 64
+
+/* A TCP read returned: every queued segment whose last byte the socket
+ * has now handed out was delivered by it. */
+static __always_inline void on_recv_done_tcp(void *sk, __u64 skaddr, int ret, int flags)
+{
+	struct tcp_sock *tp = (void *)skaddr;
+	struct slot_ref s, last = no_slot();
+	struct sock_state *ss;
+	__u32 copied = 0;
+	__u64 cand, now;
+	bool created, wanted;
+
+	if (ret <= 0 || (flags & (MSG_PEEK | MSG_ERRQUEUE)))
+		return;
+	ss = sock_state_get(sk, skaddr, false, &created);
+	if (!ss)
+		return;
+	bpf_core_read(&copied, sizeof(copied), &tp->copied_seq);
+	now = bpf_ktime_get_ns();
+	wanted = reader_wanted();
+	cand = ss->next;
+	for (int i = 0; i < TCP_WALK; i++) {
+		struct skb_slot *seg;
+
+		if (cand <= NEXT_UNSYNC)
+			break;
+		s = slot_find_queued(cand, skaddr, IN_SOCKET, false, SLOT_WAYS, LAUNDER_READER);
+		if (!s.set) {
+			cand = 0;
+			break;
+		}
+		seg = SLOT(s);
+		if (STATE(s) == SLOT_TOMB) {
+			cand = seg->next;
+			slot_free(s);
+			continue;
+		}
+		if ((__s32)(seg->seq_end - copied) > 0)
+			break;	/* not all of it read yet */
+		if (wanted)
+			deliver(seg, now, skaddr, 0,
+				(seg->flags & SLOT_F_OOO) ? ss->fill_t : 0);
+		else
+			count(RX_C_FILTERED);
+		cand = seg->next;
+		if (last.set)
+			slot_free(last);
+		last = s;	/* freed last: a racing push links to it */
+	}
+	ss->next = cand;
+	if (!cand && last.set) {
+		full_fence(ss);
+		cand = READ_ONCE(SLOT(last)->next);
+		if (cand)
+			ss->next = cand;
+	}
+	if (last.set)
+		slot_free(last);
+}
+
+static __always_inline void on_recv_done(void *sk, __u64 skaddr, int ret, int flags, bool direct,
+					 bool tcp)
+{
+	if (tcp)
+		on_recv_done_tcp(sk, skaddr, ret, flags);
+	else
+		on_recv_done_udp(sk, skaddr, ret, flags, direct);
+}
+
+#endif /* RXLAT_DELIVER_BPF_H */
