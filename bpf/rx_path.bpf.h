@@ -32,23 +32,13 @@ static __always_inline bool known_not_wanted(__u64 skb)
 	return nw && *nw == skb;
 }
 
-/*
- * Start tracking a packet: a fresh slot, counted as seen. A packet first
- * seen by GRO may still be merged into another; it is counted once it
- * reaches netif_receive_skb, as the packet the stack then sees.
- */
-static __always_inline struct slot_ref track(__u64 skb, __u64 now, bool gro)
+/* (Re)start a slot for a new packet: counted as seen unless GRO may still
+ * merge it into another packet (then it counts at netif_receive_skb, as
+ * the packet the stack sees). */
+static __always_inline void slot_init(struct slot_ref r, __u64 skb, __u64 now, bool gro)
 {
-	struct slot_ref r;
-	struct skb_slot *s;
-	bool evicted;
+	struct skb_slot *s = SLOT(r);
 
-	r = slot_claim(skb, now, &evicted);
-	if (!r.set)
-		return r;
-	if (evicted)
-		count(RX_C_EVICTED);
-	s = SLOT(r);
 	__builtin_memset(s, 0, sizeof(*s));
 	s->passes = 1;
 	s->segs = 1;
@@ -60,8 +50,27 @@ static __always_inline struct slot_ref track(__u64 skb, __u64 now, bool gro)
 		count(RX_C_SEEN);
 	SKB(r) = skb;
 	STATE(r) = SLOT_RX;
+}
+
+/* Start tracking a packet in a fresh slot. */
+static __always_inline struct slot_ref track(__u64 skb, __u64 now, bool gro)
+{
+	struct slot_ref r;
+	bool evicted;
+
+	r = slot_claim(skb, now, &evicted);
+	if (!r.set)
+		return r;
+	if (evicted)
+		count(RX_C_EVICTED);
+	slot_init(r, skb, now, gro);
 	return r;
 }
+
+/* A tunnel hands its decapsulated packet back to the stack within
+ * microseconds; a slot older than this at the same address belongs to a
+ * packet that left by a path no hook reports. */
+#define REENTRY_NS (1000ULL * 1000)
 
 static __always_inline void on_first_sighting(const struct sk_buff *skb, bool gro)
 {
@@ -70,10 +79,15 @@ static __always_inline void on_first_sighting(const struct sk_buff *skb, bool gr
 	struct skb_slot *s;
 
 	if (r.set) {
+		s = SLOT(r);
 		if (STATE(r) == SLOT_XMIT) {
 			/* Sent by one device, received by another (veth into a
-			 * container, a tunnel): the same packet's next pass. */
-			s = SLOT(r);
+			 * container): the same packet's next pass - unless it
+			 * left the namespace the user asked for. */
+			if (!netns_wanted_dev(skb)) {
+				slot_free(r);	/* stays counted as forwarded */
+				return;
+			}
 			count_n(RX_C_FORWARDED, (__u64)-1);
 			count(RX_C_PASSES);
 			STATE(r) = SLOT_RX;
@@ -81,8 +95,31 @@ static __always_inline void on_first_sighting(const struct sk_buff *skb, bool gr
 			s->crossing_ns += (__u32)(now - s->txmit);
 			s->tpass = now;
 			s->t1pass = 0;
+			return;
 		}
-		return;	/* else already tracked: a second entry hook in one pass */
+		if (!s->t1pass && !(s->flags & SLOT_F_GRO))
+			return;	/* a second entry hook in the same pass */
+		if (s->t1pass && now - s->t1pass < REENTRY_NS && !(s->flags & SLOT_F_GRO)) {
+			/* handed back to the stack (a tunnel): the next pass */
+			count(RX_C_PASSES);
+			s->passes++;
+			s->crossing_ns += (__u32)(now - s->t1pass);
+			s->tpass = now;
+			s->t1pass = 0;
+			return;
+		}
+		/* A stale slot at this address: a GRO segment merged into
+		 * another packet (never counted), or a packet gone unseen. */
+		if (!(s->flags & SLOT_F_GRO))
+			count(RX_C_EVICTED);
+		if (!wanted_packet(skb)) {
+			slot_free(r);
+			remember_not_wanted((__u64)skb);
+			return;
+		}
+		slot_init(r, (__u64)skb, now, gro);
+		SLOT(r)->t0 = now;
+		return;
 	}
 	if (!wanted_packet(skb)) {
 		remember_not_wanted((__u64)skb);

@@ -1,11 +1,12 @@
 #!/bin/sh
-# vmtest.sh [KERNEL_ID...]        (`make vmtest`, after `make rxlat tools`)
+# vmtest.sh [KERNEL_ID...]     (`make vmtest`, after `make static`, `make -C tests`)
 #
 # rxlat's test suite on every kernel of kernels.conf, under qemu (TCG):
-#  1. builds a payload: ./rxlat, the static binaries of .output/bin, the unit
-#     tests rebuilt statically, tests/run.sh, lib.sh, kernel/*.sh,
-#     suite/guest-run and its vmtest.conf, and the host tools the tests use
-#     when present (setpriv, prlimit, bpftool) with their shared libraries;
+#  1. builds a payload: the static rxlat (.output/static/rxlat), the static
+#     binaries of .output/bin (unit tests, helpers, traffic tools),
+#     tests/run.sh, lib.sh, kernel/*.sh, suite/guest-run and its vmtest.conf,
+#     and the host tools some tests use when present (prlimit, bpftool) with
+#     their shared libraries;
 #  2. runs matrix.sh over the kernels (one qemu at a time, each under a
 #     timeout); in each guest, suite/guest-run runs the whole suite with
 #     --hooks auto and the subset with each forced family;
@@ -19,11 +20,13 @@
 #
 # Environment (besides what matrix.sh and run-kernel.sh read):
 #   RESULTS_DIR      default .output/vmtest
+#   RXLAT_BIN        the rxlat for the guests (default .output/static/rxlat)
 #   VMTEST_FAMILIES  default "auto fentry kprobe tracepoint"
 #   VMTEST_SUBSET    tests of tests/kernel/ run with each forced family
-#   VMTEST_TOOLS     host tools bundled when found (default setpriv prlimit bpftool)
-#   TEST_TIMEOUT     per test in the guest (default 180 s; TCG is slow)
-#   RXLAT_VM_TIMEOUT per kernel, whole qemu run (default 420 s)
+#   VMTEST_TOOLS     host tools bundled when found (default prlimit bpftool)
+#   TEST_TIMEOUT     per test in the guest (default 300 s; TCG is slow)
+#   RXLAT_VM_JOBS    kernels booted at once (default 2, see matrix.sh)
+#   RXLAT_VM_TIMEOUT per kernel, whole qemu run (default 900 s)
 #   VMTEST_PAYLOAD_ONLY=DIR  only build the payload into DIR (to debug with
 #                    run-kernel.sh ID DIR LOG, e.g. with an edited guest-run)
 set -eu
@@ -31,13 +34,14 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$here/../.." && pwd)
 RESULTS=${RESULTS_DIR:-$ROOT/.output/vmtest}
+RX=${RXLAT_BIN:-$ROOT/.output/static/rxlat}
 FAMILIES=${VMTEST_FAMILIES:-auto fentry kprobe tracepoint}
 SUBSET=${VMTEST_SUBSET:-udp_loopback veth_ipv6 drops recv_modes prequeued no_socket}
-TOOLS=${VMTEST_TOOLS-setpriv prlimit bpftool}
-TEST_TIMEOUT=${TEST_TIMEOUT:-180}
-# A full kernel takes about 2.5 min under TCG on 2 vCPUs; this bounds a
-# hung guest while 4 kernels still fit the CI budget in the worst case.
-export RXLAT_VM_TIMEOUT=${RXLAT_VM_TIMEOUT:-420}
+TOOLS=${VMTEST_TOOLS-prlimit bpftool}
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+export RXLAT_VM_JOBS=${RXLAT_VM_JOBS:-2}
+# Bounds a hung guest; see the README of tests/vm for the measured times.
+export RXLAT_VM_TIMEOUT=${RXLAT_VM_TIMEOUT:-900}
 CACHE=${RXLAT_VM_CACHE:-/var/cache/rxlat-vm}
 BIN=$ROOT/.output/bin
 
@@ -45,10 +49,10 @@ die() { echo "vmtest: error: $*" >&2; exit 2; }
 is_static() { file -L "$1" 2>/dev/null | grep -q 'statically linked'; }
 
 command -v file >/dev/null 2>&1 || die "file(1) not found (tests/vm/install-deps.sh)"
-[ -x "$ROOT/rxlat" ] || die "no ./rxlat: run make rxlat tools"
-is_static "$ROOT/rxlat" || die "./rxlat is not statically linked (build with STATIC=1)"
+[ -x "$RX" ] || die "no $RX: run make static (or set RXLAT_BIN)"
+is_static "$RX" || die "$RX is not statically linked: the guests have no shared libraries (make static)"
 for b in nsctl jsonq udp_sink udp_blast; do
-	[ -x "$BIN/$b" ] || die "no $BIN/$b: run make tools"
+	[ -x "$BIN/$b" ] || die "no $BIN/$b: run make -C tests"
 done
 
 payload=$(mktemp -d "${TMPDIR:-/tmp}/rxlat-vmtest.XXXXXX")
@@ -59,43 +63,22 @@ chmod 755 "$payload"
 mkdir -p "$payload/.output/bin" "$payload/tests/kernel" "$payload/hosttools"
 
 # --- 1. the payload ------------------------------------------------------
-cp "$ROOT/rxlat" "$payload/rxlat"
+cp "$RX" "$payload/rxlat"
 cp "$here/suite/guest-run" "$payload/guest-run"
 cp "$ROOT/tests/run.sh" "$ROOT/tests/lib.sh" "$payload/tests/"
 cp "$ROOT"/tests/kernel/*.sh "$payload/tests/kernel/"
 
-# Helper and traffic binaries; the guest has no shared libraries for them.
+# Unit tests, helpers and traffic tools, as run.sh and the tests find them
+# on the host; the guest has no shared libraries for them.
 for f in "$BIN"/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
-	case $(basename "$f") in test_*) continue ;; esac	# unit tests: below
 	is_static "$f" || die "$f is not statically linked; it cannot run in the guest"
 	cp "$f" "$payload/.output/bin/"
 done
 
-# Unit tests, as run.sh finds them on the host ($BIN/test_*), but linked
-# statically: tests/Makefile links them dynamically. Built through that
-# Makefile into a directory of our own, so its rules stay the only recipe.
-unitdir=$ROOT/.output/vmtest-unit
-units=
-for c in "$ROOT"/tests/unit/test_*.c; do
-	[ -e "$c" ] && units="$units $unitdir/$(basename "$c" .c)"
-done
-if [ -n "$units" ]; then
-	# One that does not build is left out: its result goes missing, which
-	# fails the run with the build error above it.
-	# shellcheck disable=SC2086
-	rm -f $units	# always rebuilt (a second or two): no stale copy survives a failed build
-	# shellcheck disable=SC2086
-	make -s -k -C "$ROOT/tests" OUT="$unitdir" CC="${CC:-cc} -static" $units >&2 ||
-		echo "vmtest: warning: some unit tests did not build statically" >&2
-	for u in $units; do
-		[ -x "$u" ] && cp "$u" "$payload/.output/bin/"
-	done
-fi
-
-# Host tools some tests use when present. busybox has none of them (its
-# setpriv lacks the options bad_env.sh uses), so bring the host's along
-# with their libraries, run through the host's dynamic loader.
+# Host tools some tests use when present, with their libraries, run through
+# the host's dynamic loader. Not setpriv: busybox sh runs its own setpriv
+# applet whatever PATH says.
 bundle() {
 	p=$(command -v "$1" 2>/dev/null) || { echo "vmtest: no $1 on this host; tests skip what needs it" >&2; return 0; }
 	file -L "$p" | grep -q ELF || { echo "vmtest: $p is not an ELF binary; not bundled" >&2; return 0; }
@@ -120,7 +103,9 @@ for t in $TOOLS; do bundle "$t"; done
 # Expected results: "auto" = every test run.sh runs on the host (unit tests
 # and tests/kernel/*.sh); forced families = the subset.
 all=
-for u in $units; do all="$all unit/$(basename "$u")"; done
+for u in "$ROOT"/tests/unit/test_*.c; do
+	[ -e "$u" ] && all="$all unit/$(basename "$u" .c)"
+done
 for k in "$ROOT"/tests/kernel/*.sh; do all="$all kernel/$(basename "$k" .sh)"; done
 subset=
 for s in $SUBSET; do
@@ -171,7 +156,7 @@ for id in $ids; do
 		if ($3 == "fail") { cur = $2; fails[cur] = "" }
 		next
 	}
-	/^VMTEST-/ { next }	# guest-run's own lines (timings) sit between a RESULT and its log tail
+	/^VMTEST-/ { next }	# lines of guest-run itself (timings) come between a RESULT and its log tail
 	cur != "" && /^    / {
 		if ($0 ~ /FAIL: /) {
 			l = $0; sub(/^ +/, "", l)
