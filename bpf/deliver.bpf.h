@@ -195,6 +195,16 @@ static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 s
 	deliver_now(0);
 }
 
+/* Is this socket one the port, family and namespace filters cover? */
+static __always_inline bool in_scope(__u64 skaddr)
+{
+	struct sock *sk = (void *)skaddr;
+	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	return port_wanted(port) && family_wanted(family == AF_INET6) && netns_wanted_sk(skaddr);
+}
+
 /* A UDP read returned @ret bytes. */
 static __always_inline void on_recv_done_udp(void *sk, __u64 skaddr, int ret, int flags,
 					     bool direct)
@@ -208,7 +218,9 @@ static __always_inline void on_recv_done_udp(void *sk, __u64 skaddr, int ret, in
 		return;
 	ss = sock_state_get(sk, skaddr, false, &created);
 	if (!ss) {
-		if (reader_wanted())
+		/* a socket that never got a packet in scope: only reads of the
+		 * sockets the filters cover are worth mentioning */
+		if (in_scope(skaddr) && reader_wanted())
 			count(RX_C_UNTRACKED_READ);
 		return;
 	}
