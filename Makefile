@@ -129,10 +129,29 @@ test: rxlat
 	$(Q)$(MAKE) -C tests
 	$(Q)tests/run.sh $(T)
 
-# Everything a fresh machine needs, then the suite: the README's test command.
+# The kernel matrix: Debian's 5.10, 6.1, 6.12 and 7.2 under qemu (TCG).
+vmtest: static tools
+	$(Q)$(MAKE) -C tests
+	$(Q)tests/vm/vmtest.sh
+
+# Benchmarks (not tests): numbers go to bench/RESULTS.md.
+bench: rxlat tools
+	$(Q)tools/bench/run.sh
+
+# The README's test command: what a fresh machine needs, the suite, the
+# suite again with the sanitized loader, a bounded fuzzing run, and the
+# kernel matrix under qemu (VMTEST=0 skips it).
+VMTEST ?= 1
 check: deps
-	$(Q)$(MAKE) rxlat
+	$(Q)$(MAKE) rxlat static tools
 	$(Q)$(MAKE) test
+	$(Q)$(MAKE) asan
+	@echo "== the suite with the ASan+UBSan loader"
+	$(Q)RXLAT=$(abspath .output/san/rxlat) LOGDIR=/tmp/rxlat-tests-asan tests/run.sh
+	$(Q)$(MAKE) fuzz FUZZ_SECONDS=20
+ifeq ($(VMTEST),1)
+	$(Q)$(MAKE) vmtest
+endif
 
 # Coverage-guided fuzzing of the argument parser and the formatters, with
 # ASan and UBSan, for FUZZ_SECONDS per target. `make fuzz FUZZ_SECONDS=600`

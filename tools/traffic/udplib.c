@@ -7,6 +7,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -219,6 +220,36 @@ const char *sockaddr_str(const struct sockaddr *sa)
 		snprintf(out, sizeof(out), "%s:%u", addr, ntohs(s4->sin_port));
 	}
 	return out;
+}
+
+int sockaddr_is_multicast(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return IN_MULTICAST(ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr));
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+	return 0;
+}
+
+int sockaddr_is_any(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+	return 0;
+}
+
+unsigned opt_ifindex(int opt, const char *name)
+{
+	unsigned idx = 0;
+
+	/* if_nametoindex would quietly truncate a name that is too long */
+	if (*name && strlen(name) < IF_NAMESIZE)
+		idx = if_nametoindex(name);
+	if (!idx)
+		usage_error("invalid -%c '%s': no such network interface", opt, name);
+	return idx;
 }
 
 /* --- clocks -------------------------------------------------------------- */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * udplib: the parts udp_sink, udp_blast and udp_pingpong share — strict
- * argument parsing, numeric addresses, clocks, and the bounded run that
- * keeps every tool from hanging.
+ * udplib: the parts the traffic tools (udp_sink, udp_blast, udp_pingpong,
+ * tcp_sink, tcp_send) share — strict argument parsing, numeric addresses,
+ * clocks, and the bounded run that keeps every tool from hanging.
  *
  * Exit status convention for all tools: 0 success, 1 runtime failure,
  * 2 bad arguments, 3 stopped by the timeout (or a signal) before COUNT.
@@ -55,6 +55,12 @@ void arg_sockaddr(const char *host, const char *port, struct sockaddr_storage *s
 		  socklen_t *len);
 /* "addr:port" or "[addr]:port", for messages. */
 const char *sockaddr_str(const struct sockaddr *sa);
+/* An IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address? */
+int sockaddr_is_multicast(const struct sockaddr_storage *ss);
+/* An unspecified address (0.0.0.0 or ::)? */
+int sockaddr_is_any(const struct sockaddr_storage *ss);
+/* The index of interface NAME, the argument of option -OPT; a usage error if there is none. */
+unsigned opt_ifindex(int opt, const char *name);
 
 uint64_t mono_ns(void);
 uint64_t real_ns(void);
