@@ -28,8 +28,12 @@ static __always_inline struct slot_set *set_of(__u64 skb)
 	 * which yields a plain number: plenty for a hash. skbs are slab
 	 * objects 256 bytes apart: drop the low bits, then Fibonacci-hash
 	 * (the product's top bits are the well-mixed ones). */
-	__u32 lo = (__u32)skb;
-	__u32 idx = ((lo >> 8) * 2654435761u) >> slot_set_shift;
+	__u32 in = (__u32)skb, lo, idx;
+
+	/* an explicit 32-bit move: left to itself the compiler may shift the
+	 * pointer register in place, which the verifier rejects */
+	asm volatile("%0 = %1" : "=w"(lo) : "w"(in));
+	idx = ((lo >> 8) * 2654435761u) >> slot_set_shift;
 
 	return bpf_map_lookup_elem(&slot_sets, &idx);
 }

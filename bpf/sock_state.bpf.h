@@ -217,12 +217,18 @@ static __always_inline void sock_read(struct sock_state *ss, __u64 skaddr, __u64
 
 	if (qhead) {
 		/* Packets between the one read and the queue's head were read
-		 * unseen (failed reads, other readers): free what we can. */
+		 * unseen (failed reads, other readers): free what we can. A
+		 * link may be lost (a dropped packet's slot reused), so only
+		 * what was pushed before the head can be behind it. */
+		struct slot_ref q = slot_find_queued(qhead, skaddr, IN(SLOT_QUEUED), true, SLOT_WAYS,
+						     LAUNDER_READER);
+		__u64 head_t2 = q.set ? SLOT(q)->t2 : 0;
+
 		for (int i = 0; i < WALK_MAX; i++) {
-			if (!next || next == qhead)
+			if (!next || next == qhead || !head_t2)
 				break;
 			s = slot_find_queued(next, skaddr, IN_SOCKET, false, SLOT_WAYS, LAUNDER_READER);
-			if (!s.set)
+			if (!s.set || SLOT(s)->t2 >= head_t2)
 				break;
 			if (STATE(s) == SLOT_QUEUED)
 				m->skipped++;

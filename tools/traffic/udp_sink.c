@@ -4,7 +4,9 @@
  * (recvmsg, recvfrom, recvmmsg, read, epoll, poll, non-blocking spin), so
  * rxlat's tests can check that every read path is matched to its packets.
  * It can also measure the classic SO_TIMESTAMPNS latency (-T) that rxlat's
- * numbers are compared against.
+ * numbers are compared against, join a multicast group (-g; several sinks
+ * may share the group and port), and take GRO-merged reads (-U), which it
+ * counts as the datagrams they were sent as.
  *
  * The process that starts is the process that reads: no fork, no threads,
  * so a test can point rxlat at its pid.
@@ -14,6 +16,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +36,14 @@ static const char *const mode_names[] = {
 #define MAX_BATCH 1024			/* the kernel's UIO_MAXIOV caps recvmmsg's vlen */
 #define NAP_NS (50 * NSEC_PER_USEC)	/* nonblock mode's pause after EAGAIN */
 #define MAX_USEC (3600ULL * 1000000)	/* sleeps longer than an hour are typos */
-#define CTL_SIZE 128			/* room for SCM_TIMESTAMPNS and then some */
+#define CTL_SIZE 128			/* room for SCM_TIMESTAMPNS, UDP_GRO and then some */
+
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL 29
+#endif
 
 struct sink {
 	int fd, ep;
@@ -40,8 +51,9 @@ struct sink {
 	uint64_t limit;			/* datagrams to read; 0 = until the timeout */
 	unsigned batch;
 	uint64_t slow_ns;
-	int peek, tstamp, quiet;
+	int peek, tstamp, gro, quiet;
 	uint64_t count, bytes, no_tstamp;
+	uint64_t gro_reads, gro_merged, gro_max;	/* -U: reads, those with >1 datagram, most in one */
 	/* one slot per batch entry; single-read modes use slot 0 */
 	struct mmsghdr *msgs;
 	struct iovec *iov;
@@ -65,11 +77,16 @@ static void usage(void)
 	       "  -T          SO_TIMESTAMPNS: print 'ts_lat_ns N' per datagram (recvmsg, recvmmsg)\n"
 	       "  -B USEC     set SO_BUSY_POLL\n"
 	       "  -R FILE     write \"ready\" to FILE once bound\n"
+	       "  -g GROUP    join multicast GROUP (ADDR: GROUP itself or the wildcard);\n"
+	       "              sets SO_REUSEADDR and SO_REUSEPORT, so sinks can share the port\n"
+	       "  -i IFNAME   with -g: join on this interface (default: as routed)\n"
+	       "  -U          UDP_GRO: take merged reads, counted as the datagrams they\n"
+	       "              carry (recvmsg, recvmmsg, epoll, nonblock)\n"
 	       "  -q          no per-datagram lines\n"
 	       "  -v          socket details on stderr\n"
-	       "Per datagram: 'seq S len L' (or 'ts_lat_ns N' with -T); at the end\n"
-	       "'received N bytes B'. Exit: 0 ok, 1 failure, 2 bad arguments,\n"
-	       "3 timeout or signal before COUNT.\n",
+	       "Per datagram: 'seq S len L' (or 'ts_lat_ns N' with -T); at the end, with\n"
+	       "-U 'gro reads R merged M max_segs K', then 'received N bytes B'.\n"
+	       "Exit: 0 ok, 1 failure, 2 bad arguments, 3 timeout or signal before COUNT.\n",
 	       prog, MAX_BATCH);
 }
 
@@ -96,15 +113,27 @@ static int64_t find_tstamp(const struct msghdr *mh)
 	return -1;
 }
 
-/* NOW is CLOCK_REALTIME taken right after the read returned (-T only). */
-static void account(struct sink *s, const unsigned char *buf, size_t len,
-		    const struct msghdr *mh, uint64_t now)
+/* The segment size of a GRO-merged read (UDP_GRO cmsg), or 0 for a single datagram. */
+static size_t find_gro_size(const struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			int size;
+
+			memcpy(&size, CMSG_DATA(c), sizeof(size));
+			return size > 0 ? (size_t)size : 0;
+		}
+	}
+	return 0;
+}
+
+/* One datagram; STAMP is its SCM_TIMESTAMPNS (-1: none), NOW as for account. */
+static void account_one(struct sink *s, const unsigned char *buf, size_t len, int64_t stamp,
+			uint64_t now)
 {
 	s->count++;
 	s->bytes += len;
 	if (s->tstamp) {
-		int64_t stamp = find_tstamp(mh);
-
 		if (stamp < 0) {
 			s->no_tstamp++;
 			return;
@@ -120,13 +149,44 @@ static void account(struct sink *s, const unsigned char *buf, size_t len,
 	}
 }
 
+/*
+ * One read of LEN bytes. With -U a read may carry several datagrams merged
+ * by GRO (or sent with UDP_SEGMENT): all of SEG bytes but the last, which
+ * may be shorter. Each counts as the datagram it was on the wire.
+ * NOW is CLOCK_REALTIME taken right after the read returned (-T only).
+ */
+static void account(struct sink *s, const unsigned char *buf, size_t len,
+		    const struct msghdr *mh, uint64_t now)
+{
+	int64_t stamp = s->tstamp ? find_tstamp(mh) : -1;
+	size_t seg = s->gro ? find_gro_size(mh) : 0, off = 0;
+	uint64_t segs = 0;
+
+	if (!seg || seg > len)
+		seg = len;
+	do {	/* at least once: a datagram may be empty */
+		size_t l = len - off < seg ? len - off : seg;
+
+		account_one(s, buf + off, l, stamp, now);
+		off += l;
+		segs++;
+	} while (off < len);
+	if (s->gro) {
+		s->gro_reads++;
+		if (segs > 1)
+			s->gro_merged++;
+		if (segs > s->gro_max)
+			s->gro_max = segs;
+	}
+}
+
 /* The kernel rewrites these on every call. */
 static void reset_slot(struct sink *s, unsigned i)
 {
 	struct msghdr *mh = &s->msgs[i].msg_hdr;
 
 	mh->msg_namelen = sizeof(s->from[i]);
-	mh->msg_controllen = s->tstamp ? CTL_SIZE : 0;
+	mh->msg_controllen = s->tstamp || s->gro ? CTL_SIZE : 0;
 	mh->msg_flags = 0;
 }
 
@@ -228,18 +288,79 @@ static void alloc_slots(struct sink *s)
 	}
 }
 
+/*
+ * -g GROUP: a multicast address of ADDR's family, and ADDR itself either
+ * the group (only its datagrams reach the socket) or the wildcard (with
+ * IP_MULTICAST_ALL off, still only groups this socket joined). A unicast
+ * ADDR would never see the group's datagrams.
+ */
+static void check_group(const char *group, struct sockaddr_storage *grp, socklen_t *grplen,
+			const struct sockaddr_storage *ss, const char *addr)
+{
+	if (parse_sockaddr(group, "0", grp, grplen) || !sockaddr_is_multicast(grp))
+		usage_error("invalid -g '%s': expected a numeric multicast address", group);
+	if (grp->ss_family != ss->ss_family)
+		usage_error("-g %s and %s are not the same address family", group, addr);
+	if (sockaddr_is_any(ss))
+		return;
+	if (ss->ss_family == AF_INET ?
+	    ((const struct sockaddr_in *)ss)->sin_addr.s_addr !=
+		    ((const struct sockaddr_in *)grp)->sin_addr.s_addr :
+	    memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr,
+		   &((const struct sockaddr_in6 *)grp)->sin6_addr, sizeof(struct in6_addr)))
+		usage_error("with -g, ADDR must be the group %s or the wildcard, not %s", group,
+			    addr);
+}
+
+/* IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP on IFINDEX (0: the interface the group routes to). */
+static void join_group(int fd, const struct sockaddr_storage *grp, unsigned ifindex,
+		       const char *group)
+{
+	int off = 0;
+
+	if (grp->ss_family == AF_INET) {
+		struct ip_mreqn mr = {
+			.imr_multiaddr = ((const struct sockaddr_in *)grp)->sin_addr,
+			.imr_address.s_addr = htonl(INADDR_ANY),
+			.imr_ifindex = (int)ifindex,
+		};
+
+		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)))
+			fatal_sys("join %s (IP_ADD_MEMBERSHIP; without -i the group needs a route)",
+				  group);
+		/* only the groups this socket joined, not every group joined on the host */
+		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof(off)))
+			fatal_sys("IP_MULTICAST_ALL");
+	} else {
+		const struct sockaddr_in6 *g6 = (const struct sockaddr_in6 *)grp;
+		struct ipv6_mreq mr = {
+			.ipv6mr_multiaddr = g6->sin6_addr,
+			/* GROUP%IFNAME names the interface as well as -i does */
+			.ipv6mr_interface = ifindex ? ifindex : g6->sin6_scope_id,
+		};
+
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof(mr)))
+			fatal_sys("join %s (IPV6_JOIN_GROUP)", group);
+		/* IPV6_MULTICAST_ALL came with Linux 4.20; older kernels deliver as before */
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off, sizeof(off)) &&
+		    errno != ENOPROTOOPT)
+			fatal_sys("IPV6_MULTICAST_ALL");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sink s = { .fd = -1, .ep = -1, .mode = M_RECVMSG, .batch = 8 };
 	uint64_t timeout_ns = DEFAULT_TIMEOUT_NS, presleep_ns = 0, rcvbuf = 0, busy = 0;
 	int have_batch = 0, have_busy = 0, verbose = 0, opt, status = 0;
-	const char *ready = NULL, *argv_rcvbuf = NULL;
-	struct sockaddr_storage ss;
-	socklen_t sslen;
+	const char *ready = NULL, *argv_rcvbuf = NULL, *group = NULL, *ifname = NULL;
+	struct sockaddr_storage ss, grp;
+	socklen_t sslen, grplen;
+	unsigned ifindex = 0;
 
 	udp_init(argv[0]);
 	opterr = 0;
-	while ((opt = getopt(argc, argv, ":n:t:m:b:s:S:r:kTB:R:qvh")) != -1) {
+	while ((opt = getopt(argc, argv, ":n:t:m:b:s:S:r:kTB:R:g:i:Uqvh")) != -1) {
 		switch (opt) {
 		case 'n': s.limit = opt_u64(opt, optarg, 1, UINT64_MAX); break;
 		case 't': timeout_ns = opt_seconds(opt, optarg); break;
@@ -252,6 +373,9 @@ int main(int argc, char **argv)
 		case 'T': s.tstamp = 1; break;
 		case 'B': busy = opt_u64(opt, optarg, 0, INT32_MAX); have_busy = 1; break;
 		case 'R': ready = optarg; break;
+		case 'g': group = optarg; break;
+		case 'i': ifname = optarg; break;
+		case 'U': s.gro = 1; break;
 		case 'q': s.quiet = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(); return 0;
@@ -268,6 +392,15 @@ int main(int argc, char **argv)
 		usage_error("-b needs -m recvmmsg");
 	if (ready && !*ready)
 		usage_error("-R needs a file name");
+	if (s.gro && s.mode != M_RECVMSG && s.mode != M_RECVMMSG && s.mode != M_EPOLL &&
+	    s.mode != M_NONBLOCK)
+		usage_error("-U needs -m recvmsg, recvmmsg, epoll or nonblock (it reads a cmsg)");
+	if (ifname && !group)
+		usage_error("-i needs -g");
+	if (group)
+		check_group(group, &grp, &grplen, &ss, argv[optind]);
+	if (ifname)
+		ifindex = opt_ifindex('i', ifname);
 
 	alloc_slots(&s);
 	s.fd = udp_socket(ss.ss_family);
@@ -286,7 +419,27 @@ int main(int argc, char **argv)
 	}
 	if (have_busy)
 		set_busy_poll(s.fd, busy);
+	if (s.gro) {
+		int on = 1;
+
+		if (setsockopt(s.fd, SOL_UDP, UDP_GRO, &on, sizeof(on)))
+			fatal_sys("UDP_GRO");
+	}
+	if (group) {
+		int on = 1;
+
+		/* several sinks on one group and port: each gets its own copy of every datagram */
+		if (setsockopt(s.fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
+		    setsockopt(s.fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)))
+			fatal_sys("SO_REUSEADDR/SO_REUSEPORT");
+		/* a link-local group bound as ADDR needs its interface */
+		if (ss.ss_family == AF_INET6 && ifindex && !sockaddr_is_any(&ss) &&
+		    !((struct sockaddr_in6 *)&ss)->sin6_scope_id)
+			((struct sockaddr_in6 *)&ss)->sin6_scope_id = ifindex;
+	}
 	udp_bind(s.fd, &ss, sslen);
+	if (group)
+		join_group(s.fd, &grp, ifindex, group);
 	if (s.mode == M_EPOLL) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = s.fd };
 
@@ -300,9 +453,11 @@ int main(int argc, char **argv)
 
 		getsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &eff, &l);
 		if (verbose)
-			warn_msg("bound %s, mode %s, SO_RCVBUF %d (requested %s)",
+			warn_msg("bound %s, mode %s, SO_RCVBUF %d (requested %s)%s%s%s%s%s",
 				 sockaddr_str((struct sockaddr *)&ss), mode_names[s.mode], eff,
-				 rcvbuf ? argv_rcvbuf : "default");
+				 rcvbuf ? argv_rcvbuf : "default", group ? ", joined " : "",
+				 group ? group : "", ifname ? " on " : "", ifname ? ifname : "",
+				 s.gro ? ", UDP_GRO" : "");
 		/* the kernel doubles the request, capped by net.core.rmem_max: say so */
 		if ((uint64_t)eff / 2 < rcvbuf)
 			warn_msg("SO_RCVBUF %llu capped by net.core.rmem_max, effective %d",
@@ -328,6 +483,10 @@ int main(int argc, char **argv)
 			sleep_ns(s.slow_ns);
 	}
 
+	if (s.gro)
+		printf("gro reads %llu merged %llu max_segs %llu\n",
+		       (unsigned long long)s.gro_reads, (unsigned long long)s.gro_merged,
+		       (unsigned long long)s.gro_max);
 	printf("received %llu bytes %llu\n", (unsigned long long)s.count,
 	       (unsigned long long)s.bytes);
 	if (s.no_tstamp)
