@@ -11,6 +11,8 @@ RAW=${1:?usage: report.sh RAWDIR}
 [ -d "$RAW" ] || { echo "report.sh: no directory $RAW" >&2; exit 1; }
 RAW=$(cd "$RAW" && pwd -P)
 
+DIST=$(awk -F'\t' '$1 == "disturb_pct" { print $2 }' "$RAW/env.tsv" 2>/dev/null)
+DIST=${DIST:-10}
 env_get() { awk -F'\t' -v k="$1" '$1 == k { print $2; exit }' "$RAW/env.tsv" 2>/dev/null; }
 have() { [ -s "$RAW/$1" ]; }
 
@@ -58,13 +60,15 @@ $( [ "$(env_get quick)" = 1 ] && echo "**QUICK smoke run: few repetitions, short
 | load average at start / end | $(env_get loadavg_start) / $(env_get loadavg_end) |
 | run time | $(env_get runtime_s) s (of which $(env_get quiet_wait_s) s waiting for other sessions' processes to finish) |
 
-Other sessions share this 2-vCPU machine (their test suites run rxlat, bpftrace and traffic
-generators). Before every sample the script waits (bounded) until no tracer of another
-session runs and both CPUs are at least 80% idle; each sample records how many such foreign
-processes (tracers or traffic tools) were running at its start or end ("busy runs" = samples
-with at least one). Foreign tracers attach to the same global hooks and foreign traffic
-competes for the CPUs, so they add noise to every configuration, the baseline included;
-the ranges show how much.
+Other sessions share this 2-vCPU machine (their test suites run rxlat, bpftrace, qemu and
+traffic generators). Before every sample the script waits (bounded) until no tracer of
+another session runs and both CPUs are at least 80% idle, and it measures the CPU that
+processes of other sessions used during the sample. A sample during which they used more than
+$(env_get disturb_pct)% of a CPU counts as disturbed and its unit (one tracer session) is repeated, up to
+twice, within a time budget: $(env_get retried_units) units were repeated ($(env_get retry_s) s; the set-aside samples
+are in \`discarded.tsv\`). The column "disturbed" counts the kept samples that were still
+disturbed. Foreign tracers attach to the same global hooks and foreign load competes for
+the CPUs, so noise affects every configuration, the baseline included; the ranges show it.
 
 EOF
 
@@ -92,10 +96,10 @@ fi
 	echo "| target | median (range) | verdict | best of N | verdict (best) |"
 	echo "|---|---|---|---|---|"
 	if have flood.tsv; then
-		awk -F'\t' "$AWKLIB"'
+		awk -F'\t' -v dist="$DIST" "$AWKLIB"'
 			{ r = $5 / $4; rate[$1 SUBSEP $2 SUBSEP $3] = r; add(all, $2 SUBSEP $3, r) }
 			END {
-				for (k in rate) { split(k, p, SUBSEP); if (p[3] != "none" && ((p[1] SUBSEP p[2] SUBSEP "none") in rate)) add(rat, p[2] SUBSEP p[3], rate[k] / rate[p[1] SUBSEP p[2] SUBSEP "none"]) }
+				for (k in rate) { split(k, p, SUBSEP); b = p[1] SUBSEP p[2] SUBSEP "none"; if (p[3] != "none" && (b in rate) && rate[b] > 0) add(rat, p[2] SUBSEP p[3], rate[k] / rate[b]) }
 				np = split("lo veth", paths, " ")
 				for (i = 1; i <= np; i++) {
 					pn = paths[i] == "lo" ? "loopback" : "veth"
@@ -112,7 +116,7 @@ fi
 			}' "$RAW/flood.tsv"
 	fi
 	if have pp.tsv; then
-		awk -F'\t' "$AWKLIB"'
+		awk -F'\t' -v dist="$DIST" "$AWKLIB"'
 			$4 != "" { v[$1 SUBSEP $2 SUBSEP $3] = $4; add(all, $2 SUBSEP $3, $4) }
 			END {
 				for (k in v) { split(k, p, SUBSEP); b = p[1] SUBSEP p[2] SUBSEP "none"; if (p[3] != "none" && (b in v)) add(d, p[2] SUBSEP p[3], v[k] - v[b]) }
@@ -129,7 +133,7 @@ fi
 			}' "$RAW/pp.tsv"
 	fi
 	if have cpu_progs.tsv && have cpu_pkts.tsv; then
-		awk -F'\t' "$AWKLIB"'
+		awk -F'\t' -v dist="$DIST" "$AWKLIB"'
 			FILENAME == ARGV[1] { pk[$1 SUBSEP $2] = ($2 == "bt" || $5 == "NA" || $5 == "") ? $3 + $4 : $5; next }
 			{ ns[$1 SUBSEP $2] += $7 }
 			END {
@@ -152,7 +156,7 @@ fi
 			}' "$RAW/cpu_pkts.tsv" "$RAW/cpu_progs.tsv"
 	fi
 	if have startup.tsv; then
-		awk -F'\t' "$AWKLIB"'
+		awk -F'\t' -v dist="$DIST" "$AWKLIB"'
 			$1 == "agg" { add(s, "agg", $3) }
 			$1 == "ev" || $1 == "evj" { add(s, "ev", $3) }
 			END { for (c = 1; c <= 2; c++) { cf = c == 1 ? "agg" : "ev"; if (!(cf in s)) continue
@@ -160,7 +164,7 @@ fi
 				printf "| %s: start to attached ≤ 300 ms | %.0f ms (%.0f–%.0f, %d starts) | %s | %.0f ms | %s |\n", cfgname(cf), m, mn(s[cf]), mx(s[cf]), cnt(s[cf]), verdict(m <= 300), b, verdict(b <= 300) } }' "$RAW/startup.tsv"
 	fi
 	if have mem.tsv; then
-		awk -F'\t' "$AWKLIB"'
+		awk -F'\t' -v dist="$DIST" "$AWKLIB"'
 			$1 == "agg" || $1 == "ev" || $1 == "evj" { add(h, $1, $3) }
 			END { for (c in h) { m = med(h[c]); printf "| %s: RSS (VmHWM) ≤ 16 MiB | %.1f MiB (%.1f–%.1f) | %s | %.1f MiB | %s |\n", cfgname(c), m / 1024, mn(h[c]) / 1024, mx(h[c]) / 1024, verdict(m <= 16384), mn(h[c]) / 1024, verdict(mn(h[c]) <= 16384) } }' "$RAW/mem.tsv" | sort
 	fi
@@ -184,10 +188,10 @@ CPU; it is not pinned). "NET_RX" is where the NET_RX softirqs ran (`/proc/softir
 machine). The tracer runs
 across both paths of a repetition: rxlat with `-P PORT`, bpftrace unfiltered (UDP only).
 
-| path | tracer | received kpkt/s (min–max) | vs no tracer | sent kpkt/s | rcvbuf drops kpkt/s | sender CPU busy (softirq) | receiver CPU busy (softirq) | tracer process CPU | NET_RX on sender/receiver CPU | busy runs |
+| path | tracer | received kpkt/s (min–max) | vs no tracer | sent kpkt/s | rcvbuf drops kpkt/s | sender CPU busy (softirq) | receiver CPU busy (softirq) | tracer process CPU | NET_RX on sender/receiver CPU | disturbed |
 |---|---|---|---|---|---|---|---|---|---|---|
 EOF
-	awk -F'\t' "$AWKLIB"'
+	awk -F'\t' -v dist="$DIST" "$AWKLIB"'
 		{
 			k = $2 SUBSEP $3; r = $5 / $4; rate[$1 SUBSEP k] = r
 			add(rv, k, r / 1000); add(sv, k, $18 / $4 / 1000); add(dv, k, $6 / $4 / 1000)
@@ -195,11 +199,11 @@ EOF
 			add(sb, k, $10 ? 100 * $9 / $10 : 0); add(ss, k, $10 ? 100 * $11 / $10 : 0)
 			add(rb, k, $13 ? 100 * $12 / $13 : 0); add(rs, k, $13 ? 100 * $14 / $13 : 0)
 			t = $15 + $16; add(ns, k, t ? 100 * $15 / t : 0)
-			if ($21 > 0) busy[k]++
+			if ($22 + 0 > dist) busy[k]++
 			n[k]++
 		}
 		END {
-			for (key in rate) { split(key, p, SUBSEP); b = p[1] SUBSEP p[2] SUBSEP "none"; if (b in rate) add(rat, p[2] SUBSEP p[3], rate[key] / rate[b]) }
+			for (key in rate) { split(key, p, SUBSEP); b = p[1] SUBSEP p[2] SUBSEP "none"; if ((b in rate) && rate[b] > 0) add(rat, p[2] SUBSEP p[3], rate[key] / rate[b]) }
 			np = split("lo veth", paths, " "); nc = split("none agg ev bt", cfgs, " ")
 			for (i = 1; i <= np; i++) for (j = 1; j <= nc; j++) {
 				k = paths[i] SUBSEP cfgs[j]; if (!(k in rv)) continue
@@ -237,13 +241,13 @@ CPU (so every wakeup crosses CPUs). sockperf reports the full round trip (`--ful
 udp_pingpong measures one request at a time. rxlat traces the server ports (`-P`).
 Differences are paired per repetition.
 
-| tool | tracer | p50 µs (min–max) | p99 µs (min–max) | p50 vs no tracer | p99 vs no tracer | busy runs |
+| tool | tracer | p50 µs (min–max) | p99 µs (min–max) | p50 vs no tracer | p99 vs no tracer | disturbed |
 |---|---|---|---|---|---|---|
 EOF
-	awk -F'\t' "$AWKLIB"'
+	awk -F'\t' -v dist="$DIST" "$AWKLIB"'
 		$4 != "" {
 			k = $2 SUBSEP $3; v50[$1 SUBSEP k] = $4; v99[$1 SUBSEP k] = $5
-			add(p50, k, $4); add(p99, k, $5); n[k]++; if ($6 > 0) busy[k]++
+			add(p50, k, $4); add(p99, k, $5); n[k]++; if ($7 + 0 > dist) busy[k]++
 		}
 		END {
 			for (key in v50) { split(key, p, SUBSEP); b = p[1] SUBSEP p[2] SUBSEP "none"; if (p[3] != "none" && (b in v50)) { add(d50, p[2] SUBSEP p[3], v50[key] - v50[b]); add(d99, p[2] SUBSEP p[3], v99[key] - v99[b]) } }
@@ -263,7 +267,7 @@ What rxlat itself measured on the server side during its ping-pong runs (medians
 | packets measured | lost events | driver p50 | stack p50 | socket p50 | total p50 | total p99 |
 |---|---|---|---|---|---|---|
 EOF
-		awk -F'\t' "$AWKLIB"'{ for (i = 2; i <= 8; i++) add(c, i, $i) }
+		awk -F'\t' -v dist="$DIST" "$AWKLIB"'{ for (i = 2; i <= 8; i++) add(c, i, $i) }
 			END { printf "| %d | %d | %.2f µs | %.2f µs | %.2f µs | %.2f µs | %.2f µs |\n", med(c[2]), med(c[3]), med(c[4]) / 1000, med(c[5]) / 1000, med(c[6]) / 1000, med(c[7]) / 1000, med(c[8]) / 1000 }' "$RAW/pp_books.tsv"
 		echo
 	fi
@@ -285,11 +289,11 @@ kernel refuses). Per packet = sum of all its programs' run time / packets delive
 uses the sink count. The hooks are global, so traffic of other sessions inflates run counts
 ("runs/packet" > 1 for a per-packet hook shows it).
 
-| tracer | ns per packet, both paths (min–max) | loopback ns/packet | veth ns/packet | program runs per packet | packets (measured / sinks) | lost events |
-|---|---|---|---|---|---|---|
+| tracer | ns per packet, both paths (min–max) | loopback ns/packet | veth ns/packet | program runs per packet | packets (measured / sinks) | lost events | disturbed |
+|---|---|---|---|---|---|---|---|
 EOF
-	awk -F'\t' "$AWKLIB"'
-		FILENAME == ARGV[1] { pk[$1 SUBSEP $2] = ($2 == "bt" || $5 == "NA" || $5 == "") ? $3 + $4 : $5; sink[$1 SUBSEP $2 SUBSEP "lo"] = $3; sink[$1 SUBSEP $2 SUBSEP "veth"] = $4; meas[$2] = meas[$2] " " $5 " / " ($3 + $4); lost[$2] = $6; next }
+	awk -F'\t' -v dist="$DIST" "$AWKLIB"'
+		FILENAME == ARGV[1] { pk[$1 SUBSEP $2] = ($2 == "bt" || $5 == "NA" || $5 == "") ? $3 + $4 : $5; sink[$1 SUBSEP $2 SUBSEP "lo"] = $3; sink[$1 SUBSEP $2 SUBSEP "veth"] = $4; meas[$2] = meas[$2] " " $5 " / " ($3 + $4); lost[$2] = $6; nr[$2]++; if ($8 + 0 > dist) dis[$2]++; next }
 		{ ns[$1 SUBSEP $2] += $7; nsp[$1 SUBSEP $2 SUBSEP $3] += $7; runs[$1 SUBSEP $2] += $8 }
 		END {
 			for (k in ns) { split(k, p, SUBSEP); if (pk[k] > 0) { add(per, p[2], ns[k] / pk[k]); add(rpp, p[2], runs[k] / pk[k]) } }
@@ -297,14 +301,14 @@ EOF
 			nc = split("agg evj bt", cfgs, " ")
 			for (j = 1; j <= nc; j++) { c = cfgs[j]; if (!(c in per)) continue
 				split(meas[c], mm, " ")
-				printf "| %s | %.0f (%.0f–%.0f) | %.0f | %.0f | %.2f | %s | %s |\n", cfgname(c), med(per[c]), mn(per[c]), mx(per[c]), med(pp[c SUBSEP "lo"]), med(pp[c SUBSEP "veth"]), med(rpp[c]), (c == "bt") ? mm[3] " (sinks)" : mm[1] " / " mm[3], lost[c] }
+				printf "| %s | %.0f (%.0f–%.0f) | %.0f | %.0f | %.2f | %s | %s | %d/%d |\n", cfgname(c), med(per[c]), mn(per[c]), mx(per[c]), med(pp[c SUBSEP "lo"]), med(pp[c SUBSEP "veth"]), med(rpp[c]), (c == "bt") ? mm[3] " (sinks)" : mm[1] " / " mm[3], lost[c], dis[c], nr[c] }
 		}' "$RAW/cpu_pkts.tsv" "$RAW/cpu_progs.tsv"
 	echo
 	echo "Per program (both paths; medians over repetitions):"
 	echo
 	echo "| tracer | program | type | ns/run | runs/packet | ns/packet |"
 	echo "|---|---|---|---|---|---|"
-	awk -F'\t' "$AWKLIB"'
+	awk -F'\t' -v dist="$DIST" "$AWKLIB"'
 		FILENAME == ARGV[1] { pk[$1 SUBSEP $2] = $3 + $4; next }
 		{ k = $1 SUBSEP $2 SUBSEP $5; rt[k] += $7; rc[k] += $8; ty[$2 SUBSEP $5] = $6 }
 		END {
@@ -339,7 +343,7 @@ of `memlock` over the BPF map and program fds in `/proc/PID/fdinfo`.
 | tracer | starts | start→attached median (min–max) | VmHWM median (max) | VmRSS median | BPF memlock median |
 |---|---|---|---|---|---|
 EOF
-	awk -F'\t' "$AWKLIB"'
+	awk -F'\t' -v dist="$DIST" "$AWKLIB"'
 		FILENAME == ARGV[1] { add(st, $1, $2 + 0); next }
 		{ add(h, $1, $3); add(r, $1, $4); add(m, $1, $5) }
 		END {
@@ -365,11 +369,11 @@ match): `dd if=/dev/zero of=/dev/null bs=1 count=N` (ns per read+write pair); `s
 `sock_recv_length`); `sysloop udp` (16-byte send to itself + recv on 127.0.0.1 in a
 namespace, another port — the whole loopback receive path, filtered out by rxlat).
 
-| workload | tracer | ns per op (min–max) | vs no tracer | busy runs |
+| workload | tracer | ns per op (min–max) | vs no tracer | disturbed |
 |---|---|---|---|---|
 EOF
-	awk -F'\t' "$AWKLIB"'
-		$4 != "" { k = $2 SUBSEP $3; v[$1 SUBSEP k] = $4; add(a, k, $4); n[k]++; if ($5 > 0) busy[k]++ }
+	awk -F'\t' -v dist="$DIST" "$AWKLIB"'
+		$4 != "" { k = $2 SUBSEP $3; v[$1 SUBSEP k] = $4; add(a, k, $4); n[k]++; if ($6 + 0 > dist) busy[k]++ }
 		END {
 			for (key in v) { split(key, p, SUBSEP); b = p[1] SUBSEP p[2] SUBSEP "none"; if (p[3] != "none" && (b in v) && v[b] > 0) add(r, p[2] SUBSEP p[3], v[key] / v[b]) }
 			nw = split("dd unix udp", ws, " "); nc = split("none agg ev bt", cfgs, " ")

@@ -13,8 +13,13 @@
 #   SECTIONS="1 2 3 5"  which sections to run (4 is derived from 1-3)
 #   RESULTS=FILE    where the report goes (default bench/RESULTS.md)
 #   QUIET_WAIT=S    before each sample wait up to S seconds (default 8; at most
-#                   QUIET_BUDGET seconds in all, default 180, QUICK 20) until no
+#                   QUIET_BUDGET seconds in all, default 100, QUICK 20) until no
 #                   tracer of another session runs and both CPUs are >= 80% idle
+#   DISTURB_PCT=P   a sample during which processes of other sessions used more
+#                   than P% of a CPU (default 10) counts as disturbed; it is
+#                   repeated up to RETRIES=2 times while RETRY_BUDGET seconds
+#                   (default 150, QUICK 20) last; the discarded attempts are kept
+#                   in bench/raw/<ts>/discarded.tsv
 #   RXLAT=PATH      the binary under test (default ./rxlat; copied at the start,
 #                   so a rebuild during the run does not change what is measured)
 #   RXLAT_REF=REV   instead build rxlat from git revision REV (git archive into a
@@ -57,7 +62,15 @@ else
 fi
 SECTIONS=${SECTIONS:-"1 2 3 5"}
 QUIET_WAIT=${QUIET_WAIT:-8}
-if [ "$QUICK" = 1 ]; then QUIET_BUDGET=${QUIET_BUDGET:-20}; else QUIET_BUDGET=${QUIET_BUDGET:-180}; fi
+DISTURB_PCT=${DISTURB_PCT:-10}
+RETRIES=${RETRIES:-2}
+if [ "$QUICK" = 1 ]; then
+	QUIET_BUDGET=${QUIET_BUDGET:-20}
+	RETRY_BUDGET=${RETRY_BUDGET:-20}
+else
+	QUIET_BUDGET=${QUIET_BUDGET:-100}
+	RETRY_BUDGET=${RETRY_BUDGET:-150}
+fi
 STAMP=$(date +%Y%m%d-%H%M%S)
 RAW=$ROOT/bench/raw/$STAMP
 if [ "$QUICK" = 1 ]; then
@@ -81,6 +94,8 @@ MY_PIDS=""
 WORK=""
 OLD_BPF_STATS=""
 QUIET_SPENT=0
+RETRY_SPENT=0
+RETRIED=0
 FLOOD_TSV=$RAW/flood.tsv
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -336,6 +351,47 @@ quiet_wait() {
 	return 0
 }
 
+# CPU used by processes of other sessions (kernel threads excluded), per
+# process, so that a process started meanwhile counts from zero; processes
+# that both start and end within a sample are missed.
+# foreign_snap FILE: "pid ticks" of every such process now.
+foreign_snap() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v me="$MY_SID" '{
+		pid = $1; s = $0; sub(/^.*\) /, "", s); split(s, f, " ")
+		if (f[4] != me && f[4] != 0) print pid, f[12] + f[13] }' > "$1"
+}
+# foreign_pct FILE T0: their CPU since the snapshot FILE taken at T0
+# ($EPOCHREALTIME), in % of one CPU.
+foreign_pct() {
+	local now=$EPOCHREALTIME
+	foreign_snap "$WORK/fsnap.now"
+	awk -v t0="$2" -v t1="$now" -v hz="$CLK_TCK" '
+		FILENAME == ARGV[1] { a[$1] = $2; next }
+		{ d += $2 - (($1 in a) ? a[$1] : 0) }
+		END { w = t1 - t0; printf "%d", (w > 0 && d > 0) ? 100 * d / hz / w + 0.5 : 0 }' "$1" "$WORK/fsnap.now"
+}
+
+# unit_accept ROWS SECTION TAG STARTED: decide on one unit of samples (one
+# tracer session). Their last column is foreign_pct. Returns 0 to keep them
+# (appended by the caller), 1 to run the unit again (rows set aside in
+# discarded.tsv).
+UNIT_ATTEMPT=1
+unit_accept() {
+	local worst
+	worst=$(awk -F'\t' '{ if ($NF + 0 > m) m = $NF + 0 } END { print m + 0 }' "$1")
+	if [ "$worst" -gt "$DISTURB_PCT" ] && [ "$UNIT_ATTEMPT" -le "$RETRIES" ] &&
+		[ "$RETRY_SPENT" -lt "$RETRY_BUDGET" ]; then
+		log "$3: other sessions used ${worst}% of a CPU meanwhile; repeating (attempt $((UNIT_ATTEMPT + 1)))"
+		awk -v s="$2" -v a="$UNIT_ATTEMPT" '{ print s "\t" a "\t" $0 }' "$1" >> "$RAW/discarded.tsv"
+		RETRY_SPENT=$((RETRY_SPENT + SECONDS - $4))
+		RETRIED=$((RETRIED + 1))
+		UNIT_ATTEMPT=$((UNIT_ATTEMPT + 1))
+		return 1
+	fi
+	UNIT_ATTEMPT=1
+	return 0
+}
+
 # --------------------------------------------------------------- tracers
 # Configurations: none | agg (rxlat) | ev (rxlat -e > /dev/null)
 #                 | evj (rxlat -j -e > file) | bt (bpftrace naive.bt)
@@ -477,7 +533,7 @@ read_netrx() {
 # flood_once PATH(lo|veth) CFG REP FOREIGN
 flood_once() {
 	local path=$1 cfg=$2 rep=$3 foreign=$4 rxns txns addr tag sink blast
-	local c1 r1 t1 cs1 cr1 n1 c2 r2 t2 cs2 cr2 n2 i sent recv warm mid a1 a2 b1 b2 o1 o2 k1 k2
+	local c1 r1 t1 cs1 cr1 n1 c2 r2 t2 cs2 cr2 n2 i sent recv warm mid a1 a2 b1 b2 o1 o2 k1 k2 fp
 	case $path in
 	lo) rxns=$NS_LO txns=$NS_LO addr=127.0.0.1 ;;
 	veth) rxns=$NS_B txns=$NS_A addr=$ADDR_B ;;
@@ -499,6 +555,13 @@ flood_once() {
 		-t "$FLOOD_S" "$addr" $FLOOD_PORT > "$RAW/$tag.blast" 2>&1 &
 	blast=$!
 	track $blast
+	# its counters are read from its namespace: wait until nsctl has
+	# entered it and exec'd the sender
+	i=0
+	while [ "$(cat /proc/$blast/comm 2>/dev/null)" != udp_blast ] && [ $i -lt 100 ]; do
+		sleep 0.02
+		i=$((i + 1))
+	done
 	cmd_note "flood-blast-$path" "taskset -c $SEND_CPU nsctl exec $txns udp_blast -n 2000000000 -s 64 -t $FLOOD_S $addr $FLOOD_PORT"
 	# Steady-state window: skip the first 0.5 s and the last 0.3 s.
 	warm=0.5
@@ -508,11 +571,13 @@ flood_once() {
 	read_udp /proc/$sink/net/snmp; c1=$U_IN r1=$U_RCVBUF; read_cpu; cs1=$C_S cr1=$C_R; read_netrx; n1=("${NETRX[@]}")
 	k1=$(read_ticks "$TR_PID")
 	t1=$EPOCHREALTIME
+	foreign_snap "$WORK/fsnap.flood"
 	sleep "$mid"
 	read_udp /proc/$blast/net/snmp; o2=$U_OUT
 	read_udp /proc/$sink/net/snmp; c2=$U_IN r2=$U_RCVBUF; read_cpu; cs2=$C_S cr2=$C_R; read_netrx; n2=("${NETRX[@]}")
 	k2=$(read_ticks "$TR_PID")
 	t2=$EPOCHREALTIME
+	fp=$(foreign_pct "$WORK/fsnap.flood" "$t1")
 	wait_pid $blast $((${FLOOD_S%.*} + 15))
 	sleep 0.3
 	stop_pid $sink INT 10
@@ -523,33 +588,43 @@ flood_once() {
 	# rep path cfg window_s recv_in_window rcvbuf_errs_in_window sent_total flood_s
 	#   send_cpu_busy send_cpu_total send_cpu_softirq recv_cpu_busy recv_cpu_total
 	#   recv_cpu_softirq (jiffies) net_rx_softirqs_send_cpu net_rx_softirqs_recv_cpu
-	#   sink_received_total sent_in_window tracer_cpu_ticks_in_window clk_tck foreign_processes
+	#   sink_received_total sent_in_window tracer_cpu_ticks_in_window clk_tck
+	#   foreign_processes foreign_cpu_pct
 	printf '%s\t' "$rep" "$path" "$cfg" "$(fsub "$t2" "$t1")" "$((c2 - c1))" "$((r2 - r1))" \
 		"${sent:-0}" "$FLOOD_S" \
 		"$((a2[0] - a1[0]))" "$((a2[1] - a1[1]))" "$((a2[2] - a1[2]))" \
 		"$((b2[0] - b1[0]))" "$((b2[1] - b1[1]))" "$((b2[2] - b1[2]))" \
 		"$((n2[SEND_CPU] - n1[SEND_CPU]))" "$((n2[RECV_CPU] - n1[RECV_CPU]))" "${recv:-0}" \
 		"$((o2 - o1))" "$((k2 - k1))" "$CLK_TCK" >> "$FLOOD_TSV"
-	printf '%s\n' "$((foreign + $(foreign_count)))" >> "$FLOOD_TSV"
-	log "flood $path $cfg rep $rep: $(awk -v n=$((c2 - c1)) -v t="$(fsub "$t2" "$t1")" 'BEGIN { printf "%.0f", n / t }') pkt/s received"
+	printf '%s\t%s\n' "$((foreign + $(foreign_count)))" "$fp" >> "$FLOOD_TSV"
+	log "flood $path $cfg rep $rep: $(awk -v n=$((c2 - c1)) -v t="$(fsub "$t2" "$t1")" 'BEGIN { printf "%.0f", n / t }') pkt/s received (other sessions: ${fp}% CPU)"
 }
 
 section_flood() {
-	local rep cfg order i foreign
+	local rep cfg order i foreign started
 	log "section 1: UDP flood (loopback and veth), $REPS repetitions, ${FLOOD_S}s each"
 	for rep in $(seq 1 "$REPS"); do
 		# Rotate the order so that no configuration always runs first.
 		order=(none agg ev bt)
 		for i in $(seq 1 $(((rep - 1) % 4))); do order=("${order[@]:1}" "${order[0]}"); done
 		for cfg in "${order[@]}"; do
-			quiet_wait
-			foreign=$(foreign_count)
-			tracer_start "$cfg" "flood.r$rep" $FLOOD_PORT || continue
-			flood_once lo "$cfg" "$rep" "$foreign"
-			flood_once veth "$cfg" "$rep" "$foreign"
-			[ -n "$TR_PID" ] &&
-				printf '%s\t%s\t%s\n' "$cfg" "$rep" "$(tracer_mem "$TR_PID")" >> "$RAW/mem.tsv"
-			tracer_stop
+			UNIT_ATTEMPT=1
+			while :; do
+				quiet_wait
+				started=$SECONDS
+				foreign=$(foreign_count)
+				tracer_start "$cfg" "flood.r$rep" $FLOOD_PORT || continue 2
+				: > "$WORK/rows"
+				FLOOD_TSV=$WORK/rows
+				flood_once lo "$cfg" "$rep" "$foreign"
+				flood_once veth "$cfg" "$rep" "$foreign"
+				FLOOD_TSV=$RAW/flood.tsv
+				[ -n "$TR_PID" ] &&
+					printf '%s\t%s\t%s\n' "$cfg" "$rep" "$(tracer_mem "$TR_PID")" >> "$RAW/mem.tsv"
+				tracer_stop
+				unit_accept "$WORK/rows" flood "flood $cfg rep $rep" "$started" && break
+			done
+			cat "$WORK/rows" >> "$RAW/flood.tsv"
 			if [ "$cfg" = agg ]; then
 				# rxlat's own books over both floods
 				printf '%s\t' "$rep" >> "$RAW/flood_books.tsv"
@@ -564,7 +639,7 @@ section_flood() {
 
 # ============================================== section 2: UDP ping-pong
 section_pingpong() {
-	local rep cfg order i foreign sps ups tag f
+	local rep cfg order i foreign sps ups tag f started t0 fp
 	log "section 2: UDP ping-pong over veth (sockperf ${PP_S}s, udp_pingpong $PP_N requests), $REPS repetitions"
 	taskset -c $RECV_CPU "$BIN/nsctl" exec "$NS_B" sockperf sr -i "$ADDR_B" -p $SP_PORT \
 		> "$RAW/pp.sockperf-server.log" 2>&1 &
@@ -583,34 +658,47 @@ section_pingpong() {
 		order=(none agg ev)
 		for i in $(seq 1 $(((rep - 1) % 3))); do order=("${order[@]:1}" "${order[0]}"); done
 		for cfg in "${order[@]}"; do
+		UNIT_ATTEMPT=1
+		while :; do
 			quiet_wait
+			started=$SECONDS
 			foreign=$(foreign_count)
 			tag=pp.r$rep
-			tracer_start "$cfg" "$tag" "$SP_PORT-$UPP_PORT" || continue
+			tracer_start "$cfg" "$tag" "$SP_PORT-$UPP_PORT" || continue 2
+			: > "$WORK/rows"
 			f=$RAW/$tag.$cfg.sockperf
+			foreign_snap "$WORK/fsnap.pp"
+			t0=$EPOCHREALTIME
 			taskset -c $SEND_CPU "$BIN/nsctl" exec "$NS_A" timeout $((${PP_S%.*} + 30)) \
 				sockperf pp -i "$ADDR_B" -p $SP_PORT -t "$PP_S" -m 64 --full-rtt > "$f" 2>&1
 			cmd_note "pp-sockperf-client" "taskset -c $SEND_CPU nsctl exec $NS_A sockperf pp -i $ADDR_B -p $SP_PORT -t $PP_S -m 64 --full-rtt"
-			printf '%s\tsockperf\t%s\t%s\t%s\t%s\n' "$rep" "$cfg" \
+			fp=$(foreign_pct "$WORK/fsnap.pp" "$t0")
+			printf '%s\tsockperf\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$cfg" \
 				"$(sed 's/\x1b\[[0-9;]*m//g' "$f" | awk '/percentile 50.000 =/ { print $NF }')" \
 				"$(sed 's/\x1b\[[0-9;]*m//g' "$f" | awk '/percentile 99.000 =/ { print $NF }')" \
-				"$foreign" >> "$RAW/pp.tsv"
+				"$foreign" "$fp" >> "$WORK/rows"
 			foreign=$((foreign + $(foreign_count)))
 			f=$RAW/$tag.$cfg.udp_pingpong
+			foreign_snap "$WORK/fsnap.pp"
+			t0=$EPOCHREALTIME
 			taskset -c $SEND_CPU "$BIN/nsctl" exec "$NS_A" "$BIN/udp_pingpong" client -n "$PP_N" -w 200 -j \
 				-t 60 "$ADDR_B" $UPP_PORT > "$f" 2>&1
 			cmd_note "pp-udp_pingpong-client" "taskset -c $SEND_CPU nsctl exec $NS_A udp_pingpong client -n $PP_N -w 200 -j -t 60 $ADDR_B $UPP_PORT"
-			printf '%s\tudp_pingpong\t%s\t%s\t%s\t%s\n' "$rep" "$cfg" \
+			fp=$(foreign_pct "$WORK/fsnap.pp" "$t0")
+			printf '%s\tudp_pingpong\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$cfg" \
 				"$("$BIN/jsonq" "$f" p50 2>/dev/null | head -1)" "$("$BIN/jsonq" "$f" p99 2>/dev/null | head -1)" \
-				"$foreign" >> "$RAW/pp.tsv"
+				"$foreign" "$fp" >> "$WORK/rows"
 			tracer_stop
+			log "ping-pong $cfg rep $rep: $(awk -F'\t' '{ printf "%s p50 %s p99 %s (others %s%% CPU); ", $2, $4, $5, $7 }' "$WORK/rows")"
+			unit_accept "$WORK/rows" pingpong "ping-pong $cfg rep $rep" "$started" && break
+		done
+			cat "$WORK/rows" >> "$RAW/pp.tsv"
 			if [ "$cfg" = agg ]; then
 				printf '%s\t' "$rep" >> "$RAW/pp_books.tsv"
 				"$BIN/jsonq" -w type=summary -w final=true "$RAW/$tag.agg.out" \
 					packets.measured packets.lost_events stages.driver.p50_ns stages.stack.p50_ns \
 					stages.socket.p50_ns stages.total.p50_ns stages.total.p99_ns >> "$RAW/pp_books.tsv"
 			fi
-			log "ping-pong $cfg rep $rep: $(tail -2 "$RAW/pp.tsv" | awk '{ printf "%s p50 %s p99 %s; ", $2, $4, $5 }')"
 		done
 	done
 	stop_pid $sps TERM 5
@@ -646,7 +734,7 @@ cpu_path() {
 }
 
 section_cpu() {
-	local rep cfg order i tag s0 s1 s2 p_lo p_veth measured lost ev path a b
+	local rep cfg order i tag s0 s1 s2 p_lo p_veth measured lost ev path a b t0 fp
 	log "section 3: BPF CPU per packet ($CPU_PKTS packets per path at 100k/s), $REPS repetitions"
 	echo 1 > /proc/sys/kernel/bpf_stats_enabled
 	for rep in $(seq 1 "$REPS"); do
@@ -656,6 +744,8 @@ section_cpu() {
 			quiet_wait
 			tag=cpu.r$rep
 			tracer_start "$cfg" "$tag" $CPU_PORT || continue
+			foreign_snap "$WORK/fsnap.cpu"
+			t0=$EPOCHREALTIME
 			bpftool prog show -j 2>/dev/null | jq -r '.[] | "\(.id) \(.name // "?") \(.type)"' > "$WORK/names"
 			s0=$WORK/s0 s1=$WORK/s1 s2=$WORK/s2
 			bpf_fdinfo "$TR_PID" > "$s0"
@@ -666,6 +756,7 @@ section_cpu() {
 			p_veth=$CPU_RECV
 			bpf_fdinfo "$TR_PID" > "$s2"
 			printf '%s\t%s\t%s\n' "$cfg" "$rep" "$(tracer_mem "$TR_PID")" >> "$RAW/mem.tsv"
+			fp=$(foreign_pct "$WORK/fsnap.cpu" "$t0")
 			tracer_stop
 			measured="" lost="" ev=""
 			case $cfg in
@@ -688,8 +779,9 @@ section_cpu() {
 						$3 - rt[$2], $4 - rc[$2] }' "$WORK/names" "$a" "$b" >> "$RAW/cpu_progs.tsv"
 			done
 			# rep cfg sink_lo sink_veth measured lost_events event_lines
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$cfg" "${p_lo:-0}" "${p_veth:-0}" \
-				"${measured:-NA}" "${lost:-NA}" "${ev:-NA}" >> "$RAW/cpu_pkts.tsv"
+			# ... foreign_cpu_pct
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$cfg" "${p_lo:-0}" "${p_veth:-0}" \
+				"${measured:-NA}" "${lost:-NA}" "${ev:-NA}" "$fp" >> "$RAW/cpu_pkts.tsv"
 			log "bpf cpu $cfg rep $rep: $(awk -v r="$rep" -v c="$cfg" '$1 == r && $2 == c { t += $7 } END { printf "%.0f", t }' "$RAW/cpu_progs.tsv") ns for $(( ${p_lo:-0} + ${p_veth:-0} )) packets"
 		done
 	done
@@ -713,7 +805,7 @@ section_cpu() {
 
 # ========================================= section 5: unrelated processes
 section_sys() {
-	local rep cfg order i foreign s e v
+	local rep cfg order i foreign s e v started
 	log "section 5: unrelated syscall loops (dd $DD_N, AF_UNIX and UDP:$OTHER_PORT $LOOP_N), $REPS repetitions"
 	cmd_note "sys-dd" "taskset -c $SEND_CPU dd if=/dev/zero of=/dev/null bs=1 count=$DD_N"
 	cmd_note "sys-unix" "taskset -c $SEND_CPU sysloop unix $LOOP_N   (tools/bench/sysloop.c)"
@@ -722,20 +814,32 @@ section_sys() {
 		order=(none agg ev bt)
 		for i in $(seq 1 $(((rep - 1) % 4))); do order=("${order[@]:1}" "${order[0]}"); done
 		for cfg in "${order[@]}"; do
+		UNIT_ATTEMPT=1
+		while :; do
 			quiet_wait
+			started=$SECONDS
 			foreign=$(foreign_count)
-			tracer_start "$cfg" "sys.r$rep" $FLOOD_PORT || continue
+			tracer_start "$cfg" "sys.r$rep" $FLOOD_PORT || continue 2
+			: > "$WORK/rows"
+			foreign_snap "$WORK/fsnap.sys"
 			s=$EPOCHREALTIME
 			taskset -c $SEND_CPU dd if=/dev/zero of=/dev/null bs=1 count="$DD_N" 2>/dev/null
 			e=$EPOCHREALTIME
 			v=$(awk -v a="$e" -v b="$s" -v n="$DD_N" 'BEGIN { printf "%.1f", (a - b) * 1e9 / n }')
-			printf '%s\tdd\t%s\t%s\t%s\n' "$rep" "$cfg" "$v" "$foreign" >> "$RAW/sys.tsv"
+			printf '%s\tdd\t%s\t%s\t%s\t%s\n' "$rep" "$cfg" "$v" "$foreign" "$(foreign_pct "$WORK/fsnap.sys" "$s")" >> "$WORK/rows"
+			foreign_snap "$WORK/fsnap.sys"
+			s=$EPOCHREALTIME
 			v=$(taskset -c $SEND_CPU "$WORK/sysloop" unix "$LOOP_N" | awk '{ print $2 }')
-			printf '%s\tunix\t%s\t%s\t%s\n' "$rep" "$cfg" "$v" "$foreign" >> "$RAW/sys.tsv"
+			printf '%s\tunix\t%s\t%s\t%s\t%s\n' "$rep" "$cfg" "$v" "$foreign" "$(foreign_pct "$WORK/fsnap.sys" "$s")" >> "$WORK/rows"
+			foreign_snap "$WORK/fsnap.sys"
+			s=$EPOCHREALTIME
 			v=$(taskset -c $SEND_CPU "$BIN/nsctl" exec "$NS_LO" "$WORK/sysloop" udp "$LOOP_N" $OTHER_PORT | awk '{ print $2 }')
-			printf '%s\tudp\t%s\t%s\t%s\n' "$rep" "$cfg" "$v" "$foreign" >> "$RAW/sys.tsv"
+			printf '%s\tudp\t%s\t%s\t%s\t%s\n' "$rep" "$cfg" "$v" "$foreign" "$(foreign_pct "$WORK/fsnap.sys" "$s")" >> "$WORK/rows"
 			tracer_stop
-			log "syscalls $cfg rep $rep: $(tail -3 "$RAW/sys.tsv" | awk '{ printf "%s %s ns; ", $2, $4 }')"
+			log "syscalls $cfg rep $rep: $(awk -F'\t' '{ printf "%s %s ns (others %s%%); ", $2, $4, $6 }' "$WORK/rows")"
+			unit_accept "$WORK/rows" sys "syscalls $cfg rep $rep" "$started" && break
+		done
+			cat "$WORK/rows" >> "$RAW/sys.tsv"
 		done
 	done
 }
@@ -756,6 +860,9 @@ done
 echo "loadavg_end	$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW/env.tsv"
 echo "runtime_s	$((SECONDS - T_START))" >> "$RAW/env.tsv"
 echo "quiet_wait_s	$QUIET_SPENT" >> "$RAW/env.tsv"
+echo "retried_units	$RETRIED" >> "$RAW/env.tsv"
+echo "retry_s	$RETRY_SPENT" >> "$RAW/env.tsv"
+echo "disturb_pct	$DISTURB_PCT" >> "$RAW/env.tsv"
 "$HERE/report.sh" "$RAW" > "$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS" ||
 	die "report failed (raw data kept in $RAW)"
 log "done in $((SECONDS - T_START)) s: $RESULTS"
