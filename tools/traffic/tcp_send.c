@@ -218,11 +218,12 @@ int main(int argc, char **argv)
 	if (connected && verbose) {
 		struct sockaddr_storage local;
 		socklen_t ll = sizeof(local);
+		char from[80];	/* sockaddr_str has one static buffer */
 
 		getsockname(fd, (struct sockaddr *)&local, &ll);
-		warn_msg("connected %s -> %s, %s, %s", sockaddr_str((struct sockaddr *)&local),
-			 sockaddr_str((struct sockaddr *)&dst), nagle ? "Nagle" : "TCP_NODELAY",
-			 ping ? "ping-pong" : "stream");
+		snprintf(from, sizeof(from), "%s", sockaddr_str((struct sockaddr *)&local));
+		warn_msg("connected %s -> %s, %s, %s", from, sockaddr_str((struct sockaddr *)&dst),
+			 nagle ? "Nagle" : "TCP_NODELAY", ping ? "ping-pong" : "stream");
 	}
 
 	start = mono_ns();

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,8 @@ static void usage(void)
 	       "  -S USEC     sleep once after accept, before the first read\n"
 	       "  -r BYTES    set SO_RCVBUF (on the listening socket, before listen)\n"
 	       "  -R FILE     write \"ready\" to FILE once listening\n"
-	       "  -e          echo: read messages of -M bytes, write each back (tcp_send -p)\n"
+	       "  -e          echo: read messages of -M bytes, write each back (tcp_send -p);\n"
+	       "              TCP_NODELAY on\n"
 	       "  -M BYTES    with -e: message size, 1..%llu (default 64)\n"
 	       "  -q          no per-read lines\n"
 	       "  -v          connection details on stderr\n"
@@ -171,6 +173,9 @@ int main(int argc, char **argv)
 		peerlen = sizeof(peer);
 	}
 	close(lfd);	/* exactly one connection: later ones are refused */
+	/* echoes go out at once: Nagle would hold a message's tail for an ACK */
+	if (fd >= 0 && echo && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		fatal_sys("TCP_NODELAY");
 
 	if (fd >= 0 && (verbose || rcvbuf)) {
 		int eff = 0;
