@@ -269,7 +269,11 @@ static __always_inline void on_recv_done_tcp(void *sk, __u64 skaddr, int ret, in
 
 		if (cand <= NEXT_UNSYNC)
 			break;
-		s = slot_find_queued(cand, skaddr, IN_SOCKET, false, SLOT_WAYS, LAUNDER_READER);
+		/* the segment delivered last is still queued (see below); a
+		 * new segment can already have its skb's address */
+		s = slot_find_queued(cand, skaddr, IN_SOCKET, false,
+				     last.set && SKB(last) == cand ? last.i : SLOT_WAYS,
+				     LAUNDER_READER);
 		if (!s.set) {
 			cand = 0;
 			break;

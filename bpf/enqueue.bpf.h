@@ -72,6 +72,25 @@ static __always_inline void tcp_arrival(struct sock_state *ss, struct skb_slot *
 		ss->max_end = end;
 }
 
+/* Move a queued TCP segment's slot to its byte key (see tcp_key). Should
+ * no slot be had there, it stays at its address: only slower to find. */
+static __always_inline struct slot_ref tcp_rekey(struct slot_ref r, __u64 key, __u64 now)
+{
+	struct slot_ref k;
+	bool evicted;
+
+	k = slot_claim(key, now, &evicted);
+	if (!k.set)
+		return r;
+	if (evicted)
+		count(RX_C_EVICTED);
+	*SLOT(k) = *SLOT(r);
+	SKB(k) = key;
+	STATE(k) = SLOT_QUEUED;
+	slot_free(r);
+	return k;
+}
+
 /*
  * @sk is what bpf_sk_storage_get() accepts in the calling program,
  * @skaddr the socket's kernel address.
@@ -120,6 +139,11 @@ static __always_inline void on_enqueue(void *sk, __u64 skaddr, __u16 lport, __u6
 		count(RX_C_SEEN);
 	}
 	count(RX_C_ENQUEUED);
+	if (si->tcp) {
+		r = tcp_rekey(r, tcp_key(si->seq, si->sport, lport), now);
+		skb = SKB(r);
+		s = SLOT(r);
+	}
 	if (!ss)
 		return;
 	if (si->tcp)

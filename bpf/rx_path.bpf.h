@@ -247,14 +247,55 @@ static __always_inline __u32 reason_of(enum skb_drop_reason r, __u32 fallback)
 }
 
 /* The kernel freed @skb without delivering it. */
+/*
+ * The byte key (tcp_key) of a TCP segment the stack dropped after its
+ * enqueue hook, 0 if @skb is no TCP segment. The headers are where the
+ * stack left them: skb->data has moved past them by then.
+ */
+static __always_inline __u64 tcp_key_of_dropped(__u64 skbaddr)
+{
+	struct sk_buff *skb = (void *)skbaddr;
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	__u16 proto = BPF_CORE_READ(skb, protocol);
+	__u8 h[8];
+
+	if (!proto_wanted(IPPROTO_TCP) || nh == (__u16)~0 || th == (__u16)~0 || th <= nh)
+		return 0;
+	if (bpf_probe_read_kernel(h, sizeof(h), head + nh))
+		return 0;
+	if (proto == bpf_htons(ETH_P_IP) ? h[0] >> 4 != 4 || th - nh < 20 :
+	    proto != bpf_htons(ETH_P_IPV6) || h[0] >> 4 != 6 || h[6] != IPPROTO_TCP)
+		return 0;
+	if (proto == bpf_htons(ETH_P_IP)) {
+		if (bpf_probe_read_kernel(h, 1, head + nh + 9) || h[0] != IPPROTO_TCP)
+			return 0;
+	}
+	if (bpf_probe_read_kernel(h, sizeof(h), head + th))
+		return 0;
+	return tcp_key(((__u32)h[4] << 24) | ((__u32)h[5] << 16) | ((__u32)h[6] << 8) | h[7],
+		       (h[0] << 8) | h[1], (h[2] << 8) | h[3]);
+}
+
 static __always_inline void on_drop(__u64 skb, __u32 reason, __u32 no_socket)
 {
 	/* A packet before its socket first: a queued slot with this address
 	 * may belong to a packet already read (see slot_find). */
 	struct slot_ref r = slot_find(skb, PRE_SOCKET);
+	__u64 key;
 
 	if (!r.set)
 		r = slot_find(skb, IN(SLOT_QUEUED));
+	if (!r.set) {
+		/* a TCP segment past its enqueue hook, keyed by its bytes; a
+		 * retransmission shares the key with the original, and is
+		 * the newer one */
+		key = tcp_key_of_dropped(skb);
+		if (key)
+			r = slot_find_queued(key, 0, IN(SLOT_QUEUED), true, SLOT_WAYS,
+					     LAUNDER_PRODUCER);
+	}
 	if (!r.set)
 		return;
 	switch (STATE(r)) {

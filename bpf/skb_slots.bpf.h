@@ -39,6 +39,22 @@ static __always_inline struct slot_set *set_of(__u64 skb)
 }
 
 /*
+ * TCP segments in a socket are keyed by the bytes they carry, not by their
+ * skb: TCP merges a segment into the one queued before it and frees its
+ * skb with no hook firing (tcp_try_coalesce), so a reader slower than the
+ * sender sees the same address come back for segment after segment, and
+ * keyed by address they would all crowd into one set. The key is odd and
+ * below every kernel address: it never equals an skb pointer. Sequence
+ * number and ports are what a drop hook can read back from the skb.
+ */
+static __always_inline __u64 tcp_key(__u32 seq, __u16 sport, __u16 dport)
+{
+	__u32 h = (seq ^ ((__u32)sport << 16 | dport)) * 2654435761u;
+
+	return ((__u64)h << 8) | 1;
+}
+
+/*
  * A slot: its set and way. The payload is SLOT(r); the skb and state are
  * the set's tags. r.set is NULL when a search found nothing.
  */
@@ -116,7 +132,7 @@ static __always_inline __u32 launder(__u32 v, int who)
  * packet just read (its read's hook has not run yet) and a new one at the
  * same address. The older is the one a read returns first; the newer is
  * the tail a new push links behind. @exclude_i: a way to pass over
- * (SLOT_WAYS for none).
+ * (SLOT_WAYS for none). @sk 0 matches any socket.
  */
 static __always_inline struct slot_ref slot_find_queued(__u64 skb, __u64 sk, __u32 states,
 							 bool newest, __u32 exclude_i, int who)
@@ -131,7 +147,7 @@ static __always_inline struct slot_ref slot_find_queued(__u64 skb, __u64 sk, __u
 	for (int i = 0; i < SLOT_WAYS; i++) {
 		if (set->skb[i] != skb || !(IN(set->state[i]) & states) || i == exclude_i)
 			continue;
-		if (set->w[i].sk != sk)
+		if (sk && set->w[i].sk != sk)
 			continue;
 		if (best == SLOT_WAYS || (newest ? set->w[i].t2 > best_t2 : set->w[i].t2 < best_t2)) {
 			best = i;
