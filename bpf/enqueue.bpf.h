@@ -46,10 +46,84 @@ static __always_inline struct slot_ref track_copy(__u64 skb, const struct seg_in
 }
 
 /*
+ * A UDP packet that carries several datagrams (GSO from a local sender,
+ * or merged by GRO) reaching a socket that did not ask for them merged
+ * (UDP_GRO) is cut into its datagrams right there, on this CPU: new skbs
+ * the receive hooks never saw. The first takes over the packet's slot;
+ * the rest get the packet's stamps from a per-CPU template and are
+ * counted as splits.
+ */
+struct split_src {
+	__u64 orig;		/* the packet's skb */
+	__u32 left;		/* datagrams still to come from it */
+	__u32 pad;
+	struct skb_slot slot;	/* its stamps */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct split_src);
+} split_srcs SEC(".maps");
+
+static __always_inline struct slot_ref track_split(__u64 skb, const struct seg_info *si, __u64 now)
+{
+	struct slot_ref orig, r;
+	struct current_rx *cur;
+	struct split_src *sp;
+	__u32 zero = 0;
+	bool evicted;
+
+	cur = bpf_map_lookup_elem(&current_rxs, &zero);
+	sp = bpf_map_lookup_elem(&split_srcs, &zero);
+	if (!cur || !sp || si->tcp || !cur->skb || cur->skb == skb)
+		return no_slot();
+	orig = slot_find(cur->skb, IN(SLOT_RX));
+	if (orig.set && SLOT(orig)->segs > 1) {
+		/* the first datagram: the packet's slot moves to its skb (the
+		 * set follows the address) */
+		sp->orig = cur->skb;
+		sp->left = SLOT(orig)->segs - 1;
+		sp->slot = *SLOT(orig);
+		sp->slot.segs = 1;
+		slot_free(orig);
+		r = slot_claim(skb, now, &evicted);
+		if (!r.set) {
+			sp->left = 0;
+			count(RX_C_EVICTED);	/* seen, now without a slot */
+			return r;
+		}
+		if (evicted)
+			count(RX_C_EVICTED);
+		*SLOT(r) = sp->slot;
+		SKB(r) = skb;
+		STATE(r) = SLOT_RX;
+		sp->slot.flags &= ~SLOT_F_GRO;	/* the others are splits, not seen */
+		return r;
+	}
+	if (sp->orig != cur->skb || !sp->left)
+		return no_slot();
+	sp->left--;
+	r = slot_claim(skb, now, &evicted);
+	if (!r.set)
+		return r;
+	if (evicted)
+		count(RX_C_EVICTED);
+	*SLOT(r) = sp->slot;
+	SKB(r) = skb;
+	STATE(r) = SLOT_RX;
+	count(RX_C_SPLITS);
+	return r;
+}
+
+/*
  * TCP is matched by sequence numbers, not queue positions: reads consume
- * bytes. A segment arriving beyond the highest byte seen so far leaves a
- * gap (it waits, out of order, for a retransmission); one arriving below it
- * fills a gap, and every segment waiting behind becomes readable then.
+ * bytes. A segment arriving beyond the highest byte seen so far opens a
+ * gap: it and every segment after it wait, out of order, until
+ * retransmissions fill the gap up to where it ended; from the last fill on
+ * they are readable. Only the first open gap is tracked: segments behind a
+ * second one count as waiting until the first is filled.
  */
 static __always_inline void tcp_arrival(struct sock_state *ss, struct skb_slot *s,
 					const struct seg_info *si, bool created, __u64 now)
@@ -62,11 +136,17 @@ static __always_inline void tcp_arrival(struct sock_state *ss, struct skb_slot *
 		ss->max_end = end;
 		return;
 	}
-	if ((__s32)(si->seq - ss->max_end) > 0) {
-		s->flags |= SLOT_F_OOO;
+	if ((__s32)(si->seq - ss->max_end) > 0 && !ss->gaps) {
 		ss->gaps = 1;
-	} else if ((__s32)(si->seq - ss->max_end) < 0 && ss->gaps) {
-		ss->fill_t = now;	/* a retransmission into a gap */
+		ss->gap_end = si->seq;
+	}
+	if ((__s32)(si->seq - ss->max_end) >= 0) {
+		if (ss->gaps)
+			s->flags |= SLOT_F_OOO;
+	} else if (ss->gaps) {
+		ss->fill_t = now;	/* a retransmission into the gap */
+		if ((__s32)(end - ss->gap_end) >= 0)
+			ss->gaps = 0;
 	}
 	if ((__s32)(end - ss->max_end) > 0)
 		ss->max_end = end;
@@ -113,6 +193,8 @@ static __always_inline void on_enqueue(void *sk, __u64 skaddr, __u16 lport, __u6
 	r = slot_find(skb, IN(SLOT_RX));
 	if (!r.set)
 		r = track_copy(skb, si, now);
+	if (!r.set)
+		r = track_split(skb, si, now);
 	if (!r.set) {
 		r = track(skb, now, false);
 		if (!r.set)

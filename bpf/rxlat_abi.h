@@ -136,6 +136,7 @@ enum rx_counter {
 	RX_C_BUSY_POLLED,	/* measured packets that reached a reader already in recv*() */
 	RX_C_TCP,		/* measured TCP segments */
 	RX_C_HOL,		/* measured TCP segments that waited behind a gap */
+	RX_C_SPLITS,		/* extra datagrams cut from one GSO/GRO packet at a socket */
 	RX_NCOUNTERS,
 };
 

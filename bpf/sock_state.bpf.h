@@ -36,8 +36,9 @@ struct sock_state {
 	/* TCP only */
 	__u64 fill_t;		/* when a retransmission last filled a gap */
 	__u32 max_end;		/* highest sequence number seen + 1 */
+	__u32 gap_end;		/* where the open gap ends */
 	__u8 tcp_seen;
-	__u8 gaps;		/* a segment arrived beyond a gap */
+	__u8 gaps;		/* a gap is open */
 	__u8 pad[2];
 };
 

@@ -142,6 +142,14 @@ void prom_render(FILE *out, const struct rx_hist hists[RX_NSTAGES], const struct
 	       "UDP packets matching the filters, counted at their first hook.");
 	fprintf(out, "rxlat_packets_seen_total %" PRIu64 "\n", (uint64_t)c[RX_C_SEEN]);
 
+	family(out, "rxlat_packets_extra_total", "counter",
+	       "Deliveries beyond one per packet seen: copy (a multicast packet for one more "
+	       "socket), split (one more datagram cut from a GSO/GRO packet at its socket).");
+	fprintf(out, "rxlat_packets_extra_total{kind=\"copy\"} %" PRIu64 "\n",
+		(uint64_t)c[RX_C_COPIES]);
+	fprintf(out, "rxlat_packets_extra_total{kind=\"split\"} %" PRIu64 "\n",
+		(uint64_t)c[RX_C_SPLITS]);
+
 	family(out, "rxlat_packets_total", "counter",
 	       "Seen packets by outcome: delivered (read by a process), dropped, not_local "
 	       "(forwarded or no socket), evicted (tracking table full).");
