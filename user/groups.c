@@ -21,7 +21,8 @@ struct groups {
 	int n;
 };
 
-static const char *const by_names[] = { "none", "netns", "dev", "pid", "port" };
+static const char *const by_names[] = { "none", "netns", "dev", "pid", "port", "proto", "gro",
+					 "busy-poll" };
 
 const char *groups_by_name(enum group_by by)
 {
@@ -63,6 +64,19 @@ static void label_of(const struct groups *gs, const struct rx_event *e, uint64_t
 		snprintf(label, len, "%u/%s", e->pid, comm);
 		break;
 	}
+	case BY_PROTO:
+		*key = !!(e->flags & RX_EV_TCP);
+		snprintf(label, len, "%s", *key ? "tcp" : "udp");
+		break;
+	case BY_GRO:
+		/* whether GRO merged segments into the packet the stack saw */
+		*key = e->segs > 1;
+		snprintf(label, len, "%s", *key ? "gro-merged" : "single");
+		break;
+	case BY_BUSY_POLL:
+		*key = !!(e->flags & RX_EV_BUSY_POLLED);
+		snprintf(label, len, "%s", *key ? "busy-polled" : "softirq");
+		break;
 	default:
 		*key = e->dport;
 		snprintf(label, len, "%u", e->dport);

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include "rxlat_abi.h"
 
-enum group_by { BY_NONE, BY_NETNS, BY_DEV, BY_PID, BY_PORT };
+enum group_by { BY_NONE, BY_NETNS, BY_DEV, BY_PID, BY_PORT, BY_PROTO, BY_GRO, BY_BUSY_POLL };
 
 struct groups;
 

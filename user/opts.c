@@ -66,7 +66,7 @@ static const struct argp_option options[] = {
 	{ "netns", OPT_NETNS, "NS", 0,
 	  "Only packets in this network namespace: a name in /run/netns, a path, or an inode number", 0 },
 	{ "histogram", 'H', NULL, 0, "Add a log2 histogram per stage", 0 },
-	{ "by", OPT_BY, "KEY", 0, "Also summarize per netns, dev, pid or port", 0 },
+	{ "by", OPT_BY, "KEY", 0, "Also summarize per netns, dev, pid, port, proto, gro or busy-poll", 0 },
 	{ "verdict", OPT_VERDICT, NULL, 0,
 	  "Say what kernel bypass, busy polling or pinning would save, citing the numbers", 0 },
 	{ "events", 'e', NULL, 0, "Print one line per packet", 0 },
@@ -304,8 +304,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		else if (!strcmp(arg, "dev")) o->by = BY_DEV;
 		else if (!strcmp(arg, "pid")) o->by = BY_PID;
 		else if (!strcmp(arg, "port")) o->by = BY_PORT;
+		else if (!strcmp(arg, "proto")) o->by = BY_PROTO;
+		else if (!strcmp(arg, "gro")) o->by = BY_GRO;
+		else if (!strcmp(arg, "busy-poll")) o->by = BY_BUSY_POLL;
 		else
-			argp_error(state, "invalid --by '%s': expected netns, dev, pid or port", arg);
+			argp_error(state, "invalid --by '%s': expected netns, dev, pid, port, proto, gro or busy-poll", arg);
 		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);

@@ -1,0 +1,42 @@
+#!/bin/sh
+# GRO on a veth receiver (its NAPI path turned on with `ethtool -K gro`),
+# the sender cutting segments itself (TSO and GSO off): the stack sees
+# merged packets. Each merged packet is counted once, carries how many
+# segments GRO merged, still accounts for every byte the application
+# read, and --by gro keeps the merged apart.
+. "$(dirname "$0")/../lib.sh"
+need_root
+command -v ethtool > /dev/null || skip "ethtool not installed"
+ns_pair 33 || done_test
+in_ns "$NS_B" ethtool -K veth0 gro on > /dev/null 2>&1 || skip "veth GRO cannot be turned on"
+in_ns "$NS_A" ethtool -K veth0 tso off gso off > /dev/null 2>&1 || skip "cannot turn off TSO/GSO"
+
+PORT=47351 N=2000 SIZE=8000
+bg "$WORK/sink" in_ns "$NS_B" "$BIN/tcp_sink" -q -t 30 -R "$WORK/ready" "$ADDR_B" $PORT
+SINK=$BG_PID
+wait_for "$WORK/ready" 10 || { fail "sink not ready"; done_test; }
+rxlat_start "$WORK/rx" -j -e --by gro --proto tcp -P $PORT || done_test
+in_ns "$NS_A" "$BIN/tcp_send" -n $N -s $SIZE -t 30 "$ADDR_B" $PORT > "$WORK/send"
+wait_pid $SINK 30
+sleep 0.2
+rxlat_stop
+
+check "receiver read everything" "$(awk '/^received /{ print $2 }' "$WORK/sink")" -eq $((N * SIZE))
+check "bytes in the records = bytes read" \
+	"$("$BIN/jsonq" -w type=packet "$WORK/rx" pkt_len | awk '{ s += $1 } END { print s + 0 }')" \
+	-eq $((N * SIZE))
+check "books balance" "$(jq_final "$WORK/rx" packets.balance)" -eq 0
+gro=$(jq_final "$WORK/rx" packets.gro_packets)
+check "GRO merged packets" "$gro" -gt 0
+check "merged records = gro_packets" "$("$BIN/jsonq" -w type=packet "$WORK/rx" segs |
+	awk '$1 > 1 { n++ } END { print n + 0 }')" -eq "$gro"
+check "segments in merged records = gro_segments" "$("$BIN/jsonq" -w type=packet "$WORK/rx" segs |
+	awk '$1 > 1 { n += $1 } END { print n + 0 }')" -eq "$(jq_final "$WORK/rx" packets.gro_segments)"
+# each segment carries at most one MSS (1448 on a 1500-byte MTU)
+check "merged records hold more than one MSS" "$("$BIN/jsonq" -w type=packet "$WORK/rx" segs pkt_len |
+	awk -F'\t' '$1 > 1 && $2 <= 1448 { n++ } END { print n + 0 }')" -eq 0
+check "--by gro has a merged group" \
+	"$("$BIN/jsonq" -w type=summary -w final=true "$WORK/rx" groups | grep -c 'gro-merged')" -ge 1
+check "stages are non-negative" "$("$BIN/jsonq" -w type=packet "$WORK/rx" driver_ns stack_ns socket_ns |
+	awk -F'\t' '$1 < 0 || $2 < 0 || $3 < 0 { n++ } END { print n + 0 }')" -eq 0
+done_test
