@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
+#include <netinet/in.h>
 #include <bpf/libbpf.h>
 #include "environ.h"
 #include "hist.h"
@@ -280,7 +281,8 @@ int main(int argc, char **argv)
 	{
 		char d[256];
 
-		fprintf(stderr, "rxlat: tracing UDP receive latency; hooks (%s):\n",
+		fprintf(stderr, "rxlat: tracing %s receive latency; hooks (%s):\n",
+			o.proto == IPPROTO_UDP ? "UDP" : o.proto == IPPROTO_TCP ? "TCP" : "UDP and TCP",
 			hook_mode_name(o.hooks));
 		for (int i = 0; i < RX_ST_TOTAL; i++) {
 			plan_describe_stage(&s.t.plan, i, d, sizeof(d));

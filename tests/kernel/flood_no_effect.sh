@@ -32,7 +32,11 @@ check "baseline: no UDP errors" "$((e1 - e0))" -eq 0
 check "traced: receiver got everything" "$(sink_count "$WORK/sink.traced")" -eq $N
 check "traced: no UDP errors" "$((e2 - e1))" -eq 0
 check "seen" "$(jq_final "$WORK/rx" packets.seen)" -eq $N
-check "measured" "$(jq_final "$WORK/rx" packets.measured)" -eq $N
+# Under a flood a read can, rarely, not be paired with its packet (the
+# README's accuracy section): it is counted, and must stay that rare.
+check "measured + unmeasured" \
+	"$(($(jq_final "$WORK/rx" packets.measured) + $(jq_final "$WORK/rx" packets.unmeasured)))" -eq $N
+check "unmeasured at most 1 in 10^4" "$(jq_final "$WORK/rx" packets.unmeasured)" -le $((N / 10000))
 check "lost events" "$(jq_final "$WORK/rx" packets.lost_events)" -eq 0
 check "books balance" "$(jq_final "$WORK/rx" packets.balance)" -eq 0
 done_test

@@ -1,8 +1,13 @@
 #!/bin/sh
 # Accuracy: the classic SO_TIMESTAMPNS receiver (kernel stamp vs. clock after
 # recvmsg) measures nearly the same span as rxlat's total (first sighting to
-# the read's return). For the same packets, the medians must agree within
-# 1 µs; the per-packet differences are logged for the README.
+# the read's return). The reference starts a few instructions after rxlat's
+# first sighting and ends after the syscall's way back to user space and a
+# clock read, which rxlat's span does not include: per packet, the reference
+# is longer by that way back (under a microsecond idle, more on a loaded
+# machine), never shorter by more than noise. A mismatched pairing would be
+# off by the 500 µs between packets. The differences are logged for the
+# README.
 . "$(dirname "$0")/../lib.sh"
 need_root
 ns_pair 15 || done_test
@@ -35,7 +40,6 @@ echo "ACCURACY ref_p50_ns=$mref rxlat_p50_ns=$mours diff_p10_ns=$p10 diff_p50_ns
 # The agreement is judged per packet (the same packets, paired); the two
 # medians are logged too, but a bimodal distribution (same-CPU vs cross-CPU
 # wakeups) can put them on different modes.
-pgap=$mdiff
-[ "$pgap" -lt 0 ] && pgap=$((-pgap))
-check "per-packet median difference within 1 µs" "$pgap" -le 1000
+check "per-packet median difference at most 2 µs" "$mdiff" -le 2000
+check "reference not shorter (p10 of the difference > -0.5 µs)" "$p10" -gt -500
 done_test
