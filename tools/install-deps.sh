@@ -8,10 +8,12 @@ set -eu
 # with gcc and libclang-rt-dev. tests: iproute2, ethtool, iptables (a
 # lossy link), procps,
 # util-linux (unshare, setpriv, prlimit), curl (the exporter), xmllint
-# (the SVG). The kernel matrix adds its own (tests/vm/install-deps.sh).
+# and chromium (the SVG, parsed and rendered), man-db and mandoc (the man
+# page). The kernel matrix adds its own (tests/vm/install-deps.sh).
 PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 libjson-c-dev libmicrohttpd-dev libclang-rt-dev make gcc libc6-dev pkg-config
-iproute2 ethtool iptables procps util-linux curl libxml2-utils ca-certificates"
+iproute2 ethtool iptables procps util-linux curl libxml2-utils ca-certificates
+chromium man-db mandoc bash"
 [ "${RXLAT_EXTRA_PKGS:-}" ] && PKGS="$PKGS $RXLAT_EXTRA_PKGS"
 
 missing=""
