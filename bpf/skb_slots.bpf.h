@@ -22,20 +22,30 @@ struct {
 
 const volatile __u32 slot_set_shift = 32 - 13;	/* 32 - log2(sets) */
 
-static __always_inline struct slot_set *set_of(__u64 skb)
+/* The low 32 bits of an address as a plain number. The verifier forbids
+ * arithmetic on a pointer except a 32-bit copy: plenty for a hash. An
+ * explicit 32-bit move: left to itself the compiler may shift the pointer
+ * register in place, which the verifier rejects. */
+static __always_inline __u32 addr_lo(__u64 skb)
 {
-	/* The verifier forbids arithmetic on a pointer except a 32-bit copy,
-	 * which yields a plain number: plenty for a hash. skbs are slab
-	 * objects 256 bytes apart: drop the low bits, then Fibonacci-hash
-	 * (the product's top bits are the well-mixed ones). */
-	__u32 in = (__u32)skb, lo, idx;
+	__u32 in = (__u32)skb, lo;
 
-	/* an explicit 32-bit move: left to itself the compiler may shift the
-	 * pointer register in place, which the verifier rejects */
 	asm volatile("%0 = %1" : "=w"(lo) : "w"(in));
-	idx = ((lo >> 8) * 2654435761u) >> slot_set_shift;
+	return lo;
+}
+
+static __always_inline struct slot_set *set_of_lo(__u32 lo)
+{
+	/* skbs are slab objects 256 bytes apart: drop the low bits, then
+	 * Fibonacci-hash (the product's top bits are the well-mixed ones) */
+	__u32 idx = ((lo >> 8) * 2654435761u) >> slot_set_shift;
 
 	return bpf_map_lookup_elem(&slot_sets, &idx);
+}
+
+static __always_inline struct slot_set *set_of(__u64 skb)
+{
+	return set_of_lo(addr_lo(skb));
 }
 
 /*
@@ -174,29 +184,30 @@ static __always_inline __u64 slot_last_activity(const struct skb_slot *s)
 	return t;
 }
 
+/* Bit 8 of slot_claim_way()'s answer: the way held a live packet. */
+#define CLAIM_EVICTED 0x100
+
 /*
- * A slot for a packet not yet tracked: a free way, else a finished one
- * (dropped, or sent away), else the least recently active. *@evicted is
- * set when the slot's packet was still being tracked: the caller counts
- * it, since that packet now has no outcome.
+ * A global function, so the verifier checks the search once rather than
+ * at each of its callers; it answers the way (SLOT_WAYS: no set) and the
+ * caller finds the set again from the address.
  */
-static __always_inline struct slot_ref slot_claim(__u64 skb, __u64 now, bool *evicted)
+__attribute__((noinline)) int slot_claim_way(__u32 lo)
 {
-	struct slot_set *set = set_of(skb);
+	struct slot_set *set = set_of_lo(lo);
 	__u64 oldest = ~0ULL;
 	__u32 victim = SLOT_WAYS;
 
-	*evicted = false;
 	if (!set)
-		return no_slot();
+		return SLOT_WAYS;
 #pragma unroll
 	for (int i = 0; i < SLOT_WAYS; i++)
 		if (set->state[i] == SLOT_FREE)
-			return (struct slot_ref){ set, i };
+			return i;
 #pragma unroll
 	for (int i = 0; i < SLOT_WAYS; i++)
 		if (set->state[i] == SLOT_TOMB || set->state[i] == SLOT_XMIT)
-			return (struct slot_ref){ set, i };
+			return i;
 	/* the set is full of live packets: take the least recently active */
 	for (int i = 0; i < SLOT_WAYS; i++) {
 		__u64 last = slot_last_activity(&set->w[i]);
@@ -206,14 +217,32 @@ static __always_inline struct slot_ref slot_claim(__u64 skb, __u64 now, bool *ev
 			victim = i;
 		}
 	}
-	victim = launder(victim, LAUNDER_PRODUCER);
 	if (victim >= SLOT_WAYS)
-		return no_slot();
+		return SLOT_WAYS;
 	victim &= SLOT_WAYS - 1;
-	asm volatile("" : "+r"(victim));
 	/* a GRO segment never counted (merged into another) is no loss */
-	*evicted = !(set->w[victim].flags & SLOT_F_GRO);
-	return (struct slot_ref){ set, victim };
+	return victim | (set->w[victim].flags & SLOT_F_GRO ? 0 : CLAIM_EVICTED);
+}
+
+/*
+ * A slot for a packet not yet tracked: a free way, else a finished one
+ * (dropped, or sent away), else the least recently active. *@evicted is
+ * set when the slot's packet was still being tracked: the caller counts
+ * it, since that packet now has no outcome.
+ */
+static __always_inline struct slot_ref slot_claim(__u64 skb, __u64 now, bool *evicted)
+{
+	__u32 lo = addr_lo(skb);
+	struct slot_set *set = set_of_lo(lo);
+	int r = slot_claim_way(lo);
+	__u32 way = r & 0xff;
+
+	*evicted = r & CLAIM_EVICTED;
+	if (!set || way >= SLOT_WAYS)
+		return no_slot();
+	way &= SLOT_WAYS - 1;
+	asm volatile("" : "+r"(way));
+	return (struct slot_ref){ set, way };
 }
 
 static __always_inline void slot_free(struct slot_ref r)
