@@ -157,8 +157,8 @@ fi
 	fi
 	if have startup.tsv; then
 		awk -F'\t' -v dist="$DIST" "$AWKLIB"'
-			$1 == "agg" { add(s, "agg", $3) }
-			$1 == "ev" || $1 == "evj" { add(s, "ev", $3) }
+			$1 == "agg" && $3 > 0 { add(s, "agg", $3) }
+			($1 == "ev" || $1 == "evj") && $3 > 0 { add(s, "ev", $3) }
 			END { for (c = 1; c <= 2; c++) { cf = c == 1 ? "agg" : "ev"; if (!(cf in s)) continue
 				m = med(s[cf]); b = mn(s[cf])
 				printf "| %s: start to attached ≤ 300 ms | %.0f ms (%.0f–%.0f, %d starts) | %s | %.0f ms | %s |\n", cfgname(cf), m, mn(s[cf]), mx(s[cf]), cnt(s[cf]), verdict(m <= 300), b, verdict(b <= 300) } }' "$RAW/startup.tsv"
@@ -354,7 +354,7 @@ EOF
 					(c in h) ? sprintf("%.1f MiB (%.1f)", med(h[c]) / 1024, mx(h[c]) / 1024) : "–",
 					(c in r) ? sprintf("%.1f MiB", med(r[c]) / 1024) : "–",
 					(c in m) ? sprintf("%.2f MiB", med(m[c]) / 1048576) : "–" }
-		}' <(awk -F'\t' '{ print $1 "\t" $3 }' "$RAW/startup.tsv" 2>/dev/null) "$RAW/mem.tsv"
+		}' <(awk -F'\t' '$3 > 0 { print $1 "\t" $3 }' "$RAW/startup.tsv" 2>/dev/null) "$RAW/mem.tsv"
 	echo
 fi
 
@@ -394,5 +394,14 @@ if have commands.tsv; then
 	echo '```'
 	awk -F'\t' '{ printf "%-24s %s\n", $1 ":", $2 }' "$RAW/commands.tsv"
 	echo '```'
+	echo
+fi
+
+# ------------------------------------------------------------ notes
+# Observations written for this run by whoever ran it (optional).
+if have NOTES.md; then
+	echo "## Notes on this run"
+	echo
+	cat "$RAW/NOTES.md"
 	echo
 fi

@@ -305,6 +305,15 @@ ns_add "$NS_B"
 "$BIN/nsctl" veth "$NS_A" veth0 "$NS_B" veth0 || die "veth"
 "$BIN/nsctl" addr "$NS_A" veth0 "$ADDR_A/24" || die "address"
 "$BIN/nsctl" addr "$NS_B" veth0 "$ADDR_B/24" || die "address"
+# One idle process per namespace: /proc/PID/net/snmp of it reads that
+# namespace's UDP counters, whatever the traffic processes are doing.
+declare -A NS_HOLDER
+for n in "$NS_LO" "$NS_A" "$NS_B"; do
+	"$BIN/nsctl" exec "$n" sleep 100000 &
+	NS_HOLDER[$n]=$!
+	track $!
+done
+sleep 0.2
 cmd_note "namespaces" "nsctl add $NS_LO; nsctl add $NS_A; nsctl add $NS_B;" \
 	"nsctl veth $NS_A veth0 $NS_B veth0; nsctl addr $NS_A veth0 $ADDR_A/24;" \
 	"nsctl addr $NS_B veth0 $ADDR_B/24"
@@ -404,6 +413,8 @@ tracer_start() {
 	TR_PID="" TR_CFG=$cfg
 	TR_OUT=$RAW/$tag.$cfg.out
 	err=$RAW/$tag.$cfg.err
+	# a repeated unit reuses the names: never let a wait see the last run's lines
+	rm -f "$TR_OUT" "$err"
 	case $cfg in
 	none) return 0 ;;
 	agg | ev | evj)
@@ -427,8 +438,9 @@ tracer_start() {
 			return 1
 		fi
 		t1=$(awk '/rxlat: running/ { print $1; exit }' "$err")
-		printf '%s\t%s\t%s\n' "$cfg" "$tag" "$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.1f", (a - b) * 1000 }')" \
-			>> "$RAW/startup.tsv"
+		[ -n "$t1" ] &&
+			printf '%s\t%s\t%s\n' "$cfg" "$tag" "$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.1f", (a - b) * 1000 }')" \
+				>> "$RAW/startup.tsv"
 		;;
 	bt)
 		cmd_note "bpftrace" "bpftrace tools/bench/naive.bt > FILE (SIGINT to stop)"
@@ -567,14 +579,14 @@ flood_once() {
 	warm=0.5
 	mid=$(awk -v d="$FLOOD_S" 'BEGIN { printf "%.2f", d - 0.8 }')
 	sleep $warm
-	read_udp /proc/$blast/net/snmp; o1=$U_OUT
-	read_udp /proc/$sink/net/snmp; c1=$U_IN r1=$U_RCVBUF; read_cpu; cs1=$C_S cr1=$C_R; read_netrx; n1=("${NETRX[@]}")
+	read_udp /proc/${NS_HOLDER[$txns]}/net/snmp; o1=$U_OUT
+	read_udp /proc/${NS_HOLDER[$rxns]}/net/snmp; c1=$U_IN r1=$U_RCVBUF; read_cpu; cs1=$C_S cr1=$C_R; read_netrx; n1=("${NETRX[@]}")
 	k1=$(read_ticks "$TR_PID")
 	t1=$EPOCHREALTIME
 	foreign_snap "$WORK/fsnap.flood"
 	sleep "$mid"
-	read_udp /proc/$blast/net/snmp; o2=$U_OUT
-	read_udp /proc/$sink/net/snmp; c2=$U_IN r2=$U_RCVBUF; read_cpu; cs2=$C_S cr2=$C_R; read_netrx; n2=("${NETRX[@]}")
+	read_udp /proc/${NS_HOLDER[$txns]}/net/snmp; o2=$U_OUT
+	read_udp /proc/${NS_HOLDER[$rxns]}/net/snmp; c2=$U_IN r2=$U_RCVBUF; read_cpu; cs2=$C_S cr2=$C_R; read_netrx; n2=("${NETRX[@]}")
 	k2=$(read_ticks "$TR_PID")
 	t2=$EPOCHREALTIME
 	fp=$(foreign_pct "$WORK/fsnap.flood" "$t1")
