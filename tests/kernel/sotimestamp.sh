@@ -4,10 +4,11 @@
 # the read's return). The reference starts a few instructions after rxlat's
 # first sighting and ends after the syscall's way back to user space and a
 # clock read, which rxlat's span does not include: per packet, the reference
-# is longer by that way back (under a microsecond idle, more on a loaded
-# machine), never shorter by more than noise. A mismatched pairing would be
-# off by the 500 µs between packets. The differences are logged for the
-# README.
+# is longer by that way back, never shorter by more than noise. The bound
+# is the issue's: medians within 1 µs (measured 0.7-0.9 µs on an idle
+# 2-vCPU machine; other work on the machine stretches the way back). A
+# mismatched pairing would be off by the 500 µs between packets. The
+# differences are logged for the README.
 . "$(dirname "$0")/../lib.sh"
 need_root
 ns_pair 15 || done_test
@@ -40,6 +41,6 @@ echo "ACCURACY ref_p50_ns=$mref rxlat_p50_ns=$mours diff_p10_ns=$p10 diff_p50_ns
 # The agreement is judged per packet (the same packets, paired); the two
 # medians are logged too, but a bimodal distribution (same-CPU vs cross-CPU
 # wakeups) can put them on different modes.
-check "per-packet median difference at most 2 µs" "$mdiff" -le 2000
+check "per-packet median difference at most 1 µs" "$mdiff" -le 1000
 check "reference not shorter (p10 of the difference > -0.5 µs)" "$p10" -gt -500
 done_test
