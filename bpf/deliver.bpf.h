@@ -145,6 +145,15 @@ __attribute__((noinline)) int deliver_now(int unused)
 	}
 	if (!emit_events)
 		return 0;
+	if (sample_every > 1) {
+		/* every Nth packet this CPU delivered */
+		struct cpu_stats *cs = my_stats();
+
+		if (!cs || cs->c.c[RX_C_DELIVERED] % sample_every) {
+			count(RX_C_SAMPLED_OUT);
+			return 0;
+		}
+	}
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		count(RX_C_LOST_EVENTS);

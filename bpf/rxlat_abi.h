@@ -137,6 +137,7 @@ enum rx_counter {
 	RX_C_TCP,		/* measured TCP segments */
 	RX_C_HOL,		/* measured TCP segments that waited behind a gap */
 	RX_C_SPLITS,		/* extra datagrams cut from one GSO/GRO packet at a socket */
+	RX_C_SAMPLED_OUT,	/* measured packets without a record (--sample) */
 	RX_NCOUNTERS,
 };
 

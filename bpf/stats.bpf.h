@@ -23,6 +23,7 @@ struct {
 } events SEC(".maps");
 
 const volatile bool emit_events = false;
+const volatile __u32 sample_every = 1;	/* records for 1 in N packets */
 const volatile bool aggregate = true;
 
 static __always_inline struct cpu_stats *my_stats(void)

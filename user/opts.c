@@ -21,14 +21,15 @@ static const char doc[] =
 "  total   first sighting -> the read returns it\n"
 "\n"
 "Prints a table per stage on exit (Ctrl-C, SIGTERM, -d) and every INTERVAL\n"
-"seconds, COUNT times. Needs root (CAP_BPF and CAP_PERFMON).\n"
+"seconds, COUNT times. Needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN).\n"
 "\n"
 "EXAMPLES:\n"
-"    rxlat                      # all UDP receivers until Ctrl-C\n"
+"    rxlat                      # all UDP and TCP receivers until Ctrl-C\n"
 "    rxlat -p 1234 1 10         # what pid 1234 reads, 10 one-second tables\n"
 "    rxlat -c sockperf -H       # by process name, with log2 histograms\n"
 "    rxlat -P 5000-5010 -6      # IPv6 packets to local ports 5000..5010\n"
 "    rxlat -e -d 5              # every packet for five seconds\n"
+"    rxlat -e --sample 100      # a record for 1 packet in 100\n"
 "    rxlat -j -d 10 > s.json    # JSON summary, one object per line\n"
 "    rxlat --hooks tracepoint   # force tracepoint/cgroup hooks\n"
 "    rxlat --netns server -e    # packets in namespace /run/netns/server\n"
@@ -54,6 +55,7 @@ enum {
 	OPT_PROMETHEUS,
 	OPT_SVG,
 	OPT_PROTO,
+	OPT_SAMPLE,
 };
 
 static const struct argp_option options[] = {
@@ -70,6 +72,8 @@ static const struct argp_option options[] = {
 	{ "verdict", OPT_VERDICT, NULL, 0,
 	  "Say what kernel bypass, busy polling or pinning would save, citing the numbers", 0 },
 	{ "events", 'e', NULL, 0, "Print one line per packet", 0 },
+	{ "sample", OPT_SAMPLE, "N", 0,
+	  "Per-packet records (-e, --by) for 1 in N packets; statistics keep them all", 0 },
 	{ "json", 'j', NULL, 0, "JSON output, one object per line", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf and verifier messages", 0 },
@@ -278,6 +282,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_SPLIT:
 		o->no_split = true;
 		break;
+	case OPT_SAMPLE:
+		if (parse_u64(arg, 1, 1000000, &v))
+			argp_error(state, "invalid sample rate '%s': expected 1 to 1000000", arg);
+		o->sample = (uint32_t)v;
+		break;
 	case OPT_PROTO:
 		if (!strcmp(arg, "udp"))
 			o->proto = 17;
@@ -359,6 +368,7 @@ int opts_parse(struct rxlat_opts *o, int argc, char **argv, FILE *err)
 	o->port_lo = 1;
 	o->port_hi = 65535;
 	o->ringbuf_size = 4 << 20;
+	o->sample = 1;
 	o->slots = 1 << 16;
 	o->sockets = 4096;
 

@@ -35,6 +35,7 @@ struct rxlat_opts {
 	uint32_t sockets;	/* address-keyed socket table entries */
 	uint32_t netns;		/* --netns: namespace inode, 0 for all */
 	bool no_split;		/* --no-split: no socket-stage split */
+	uint32_t sample;	/* --sample: records for 1 in N packets */
 	bool verdict;		/* --verdict */
 	int by;			/* --by: enum group_by, 0 for none */
 	const char *prometheus;	/* --prometheus ADDR:PORT, or NULL */

@@ -61,7 +61,7 @@ void json_string(FILE *out, const char *s, size_t maxlen)
  * "balance" is what the outcomes fail to explain, and must be 0.
  */
 struct books {
-	uint64_t seen, copies, splits, seen_at_socket, delivered, measured, filtered, unmeasured;
+	uint64_t seen, copies, splits, sampled_out, seen_at_socket, delivered, measured, filtered, unmeasured;
 	uint64_t gro_packets, gro_segments, busy_polled, tcp, hol, woken, woken_cross;
 	uint64_t dropped, not_local, forwarded, no_socket, evicted, in_flight, in_socket;
 	int64_t balance;
@@ -77,6 +77,7 @@ static void books_of(const struct tracer_counts *tc, struct books *b)
 	b->seen = c[RX_C_SEEN];
 	b->copies = c[RX_C_COPIES];
 	b->splits = c[RX_C_SPLITS];
+	b->sampled_out = c[RX_C_SAMPLED_OUT];
 	b->gro_packets = c[RX_C_GRO_PACKETS];
 	b->gro_segments = c[RX_C_GRO_SEGMENTS];
 	b->busy_polled = c[RX_C_BUSY_POLLED];
@@ -197,14 +198,14 @@ static void json_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 		",\"forwarded\":%" PRIu64 ",\"no_socket\":%" PRIu64 ",\"in_socket\":%" PRIu64
 		",\"seen_at_socket\":%" PRIu64 ",\"untracked_reads\":%" PRIu64
 		",\"no_first_sighting\":%" PRIu64 ",\"no_netif_receive\":%" PRIu64
-		",\"extra_passes\":%" PRIu64 ",\"copies\":%" PRIu64 ",\"splits\":%" PRIu64 ",\"gro_packets\":%" PRIu64
+		",\"extra_passes\":%" PRIu64 ",\"copies\":%" PRIu64 ",\"splits\":%" PRIu64 ",\"sampled_out\":%" PRIu64 ",\"gro_packets\":%" PRIu64
 		",\"gro_segments\":%" PRIu64 ",\"busy_polled\":%" PRIu64 ",\"tcp_segments\":%" PRIu64
 		",\"behind_gap\":%" PRIu64 ",\"woken\":%" PRIu64 ",\"woken_cross_cpu\":%" PRIu64
 		",\"lost_events\":%" PRIu64 ",\"lost\":{\"ringbuf\":%" PRIu64 ",\"table_full\":%" PRIu64
 		",\"socket_state\":%" PRIu64 "}",
 		b.seen, b.delivered, b.dropped, b.not_local, b.evicted, b.in_flight, b.balance,
 		b.measured, b.filtered, b.unmeasured, b.forwarded, b.no_socket, b.in_socket,
-		b.seen_at_socket, b.untracked, b.no_first, b.no_netif, b.passes, b.copies, b.splits,
+		b.seen_at_socket, b.untracked, b.no_first, b.no_netif, b.passes, b.copies, b.splits, b.sampled_out,
 		b.gro_packets, b.gro_segments, b.busy_polled, b.tcp, b.hol, b.woken, b.woken_cross,
 		b.lost, b.lost_ringbuf, b.evicted, b.state_fail);
 	json_drops(out, s->counts, &b);
@@ -345,8 +346,11 @@ static void text_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 			b.forwarded, b.no_socket);
 	fprintf(out, "lost events: %" PRIu64 "\n", b.lost);
 	if (b.lost_ringbuf)
-		fprintf(out, "warning: %" PRIu64 " per-packet events lost: raise --ringbuf-size or sample\n",
-			b.lost_ringbuf);
+		fprintf(out, "warning: %" PRIu64 " per-packet events lost: raise --ringbuf-size or "
+			"--sample\n", b.lost_ringbuf);
+	if (b.sampled_out)
+		fprintf(out, "sampled: %" PRIu64 " measured packets without a per-packet record "
+			"(--sample)\n", b.sampled_out);
 	if (b.evicted)
 		fprintf(out, "warning: %" PRIu64 " packets lost their stamps to a full table: raise --slots\n",
 			b.evicted);

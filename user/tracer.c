@@ -193,6 +193,7 @@ static int configure(struct tracer *t, const struct rxlat_opts *o)
 	ro->want_family = (uint8_t)o->family;
 	/* --by aggregates per-packet records in user space */
 	ro->emit_events = o->events || o->by;
+	ro->sample_every = o->sample;
 	ro->aggregate = true;
 	ro->slot_set_shift = 32 - (uint32_t)__builtin_ctz(o->slots / SLOT_WAYS);
 	t->nsets = o->slots / SLOT_WAYS;

@@ -123,6 +123,11 @@ static void check_command_lines(void)
 	BAD("--slots", "100");
 	BAD("--slots", "1000");
 	BAD("--sockets", "0");
+	BAD("--sample", "0");
+	BAD("--sample", "-1");
+	BAD("--sample", "abc");
+	BAD("--sample", "1000001");
+	BAD("--sample", "18446744073709551617");
 	BAD("0");
 	BAD("1", "0");
 	BAD("1", "2", "3");
