@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "rxlat.skel.h"
 #include "hist.h"
 #include "kbtf.h"
+#include "reasons.h"
 #include "tracer.h"
 
 /* What each program does, so the plan can switch it on or off. */
@@ -361,6 +363,11 @@ int tracer_start(struct tracer *t, const struct rxlat_opts *o, char *err, size_t
 				return e;
 			}
 		}
+		/* libbpf parses the kernel's BTF again for its relocations:
+		 * drop rxlat's copy first (megabytes), after the last use */
+		reasons_load();
+		kernel_btf_release();
+		malloc_trim(0);
 		e = rxlat_bpf__load(t->skel);
 		if (e) {
 			snprintf(err, errlen, "cannot load the BPF programs: %s%s (run with -v for the verifier log)",
