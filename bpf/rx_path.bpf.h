@@ -227,8 +227,15 @@ static __always_inline void on_netif_receive(struct sk_buff *skb)
 
 static __always_inline void on_xmit(const struct sk_buff *skb)
 {
-	struct slot_ref r = slot_find((__u64)skb, IN(SLOT_RX));
+	struct slot_ref r;
 	struct skb_slot *s;
+
+	/* A packet a local socket sends is no received packet going on;
+	 * checking spares every sender a miss on the slot table. Forwarded
+	 * and bridged packets have no socket. */
+	if (BPF_CORE_READ(skb, sk))
+		return;
+	r = slot_find((__u64)skb, IN(SLOT_RX));
 
 	if (r.set) {
 		__u64 now = bpf_ktime_get_ns();
