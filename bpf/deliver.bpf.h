@@ -188,20 +188,28 @@ __attribute__((noinline)) int deliver_now(int unused)
 	return 0;
 }
 
-/* Hand one packet to deliver_now(). */
-static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 skaddr, __u32 len,
-				    __u64 readable)
+/* Put one packet in the pad for deliver_now(). */
+static __always_inline bool stage_delivery(const struct skb_slot *e, __u64 now, __u64 skaddr,
+					   __u32 len, __u64 readable)
 {
 	struct deliver_pad *pd = pad_get();
 
 	if (!pd)
-		return;
+		return false;
 	pd->slot = *e;
 	pd->now = now;
 	pd->skaddr = skaddr;
 	pd->len = len;
 	pd->readable = readable;
-	deliver_now(0);
+	return true;
+}
+
+/* Hand one packet to deliver_now(). */
+static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 skaddr, __u32 len,
+				    __u64 readable)
+{
+	if (stage_delivery(e, now, skaddr, len, readable))
+		deliver_now(0);
 }
 
 /* Is this socket one the port, family and namespace filters cover? */
@@ -299,12 +307,15 @@ static __always_inline struct slot_ref tcp_walk_last(const struct tcp_walk *w)
 	return (struct slot_ref){ set, w->last_i & (SLOT_WAYS - 1) };
 }
 
-/* One step from segment @cand; 0 when the walk cannot go on. */
+/* One step from segment @cand; 0 when the walk cannot go on, 2 when the
+ * segment is in the pad for deliver_now(). The caller delivers: calls
+ * nested three deep (step, deliver, flush) overflow 5.10's combined stack. */
 __attribute__((noinline)) int tcp_walk_step(__u64 cand)
 {
 	struct tcp_walk *w = tcp_walk_get();
 	struct slot_ref s, last;
 	struct skb_slot *seg;
+	bool staged;
 	__u32 excl;
 
 	if (!w)
@@ -327,9 +338,9 @@ __attribute__((noinline)) int tcp_walk_step(__u64 cand)
 		w->stop = true;	/* not all of it read yet */
 		return 1;
 	}
-	if (w->wanted)
-		deliver(seg, w->now, w->skaddr, 0, (seg->flags & SLOT_F_OOO) ? w->fill_t : 0);
-	else
+	staged = w->wanted &&
+		 stage_delivery(seg, w->now, w->skaddr, 0, (seg->flags & SLOT_F_OOO) ? w->fill_t : 0);
+	if (!w->wanted)
 		count(RX_C_FILTERED);
 	w->next = seg->next;
 	last = tcp_walk_last(w);
@@ -338,7 +349,7 @@ __attribute__((noinline)) int tcp_walk_step(__u64 cand)
 	/* freed last: a racing push links to it */
 	w->last_key = cand;
 	w->last_i = s.i;
-	return 1;
+	return staged ? 2 : 1;
 }
 
 /* A TCP read returned: every queued segment whose last byte the socket
@@ -369,12 +380,16 @@ static __always_inline void on_recv_done_tcp(void *sk, __u64 skaddr, int ret, in
 	for (int i = 0; i < TCP_WALK; i++) {
 		if (cand <= NEXT_UNSYNC)
 			break;
-		if (!tcp_walk_step(cand)) {
+		int step = tcp_walk_step(cand);
+
+		if (!step) {
 			cand = 0;
 			break;
 		}
 		if (w->stop)
 			break;
+		if (step == 2)
+			deliver_now(0);
 		cand = w->next;
 	}
 	ss->next = cand;

@@ -217,6 +217,14 @@ static int configure(struct tracer *t, const struct rxlat_opts *o)
 		err = bpf_map__set_max_entries(s->maps.sock_states_h, o->sockets);
 	if (!err && t->plan.thread_state_hash)
 		err = bpf_map__set_max_entries(s->maps.thread_states_h, o->sockets);
+	/* Kernels before 5.11 have no task storage at all: the map could not
+	 * even be created. Its uses are dead code there (thread_state_hash),
+	 * so any creatable stand-in of the same shape does. */
+	if (!err && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) <= 0) {
+		err = bpf_map__set_type(s->maps.thread_states, BPF_MAP_TYPE_HASH);
+		if (!err)
+			err = bpf_map__set_max_entries(s->maps.thread_states, 1);
+	}
 	if (err)
 		return err;
 
