@@ -111,7 +111,7 @@ static __always_inline void on_first_sighting(const struct sk_buff *skb, bool gr
 		/* A stale slot at this address: a GRO segment merged into
 		 * another packet (never counted), or a packet gone unseen. */
 		if (!(s->flags & SLOT_F_GRO))
-			count(RX_C_EVICTED);
+			count(RX_C_VANISHED);
 		if (!wanted_packet(skb)) {
 			slot_free(r);
 			remember_not_wanted((__u64)skb);

@@ -138,6 +138,7 @@ enum rx_counter {
 	RX_C_HOL,		/* measured TCP segments that waited behind a gap */
 	RX_C_SPLITS,		/* extra datagrams cut from one GSO/GRO packet at a socket */
 	RX_C_SAMPLED_OUT,	/* measured packets without a record (--sample) */
+	RX_C_VANISHED,		/* left by a path no hook reports (its address came back) */
 	RX_NCOUNTERS,
 };
 

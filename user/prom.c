@@ -152,13 +152,16 @@ void prom_render(FILE *out, const struct rx_hist hists[RX_NSTAGES], const struct
 
 	family(out, "rxlat_packets_total", "counter",
 	       "Seen packets by outcome: delivered (read by a process), dropped, not_local "
-	       "(forwarded or no socket), evicted (tracking table full).");
+	       "(forwarded or no socket), evicted (tracking table full), vanished (left by a "
+	       "path no hook reports).");
 	fprintf(out, "rxlat_packets_total{outcome=\"delivered\"} %" PRIu64 "\n", delivered);
 	fprintf(out, "rxlat_packets_total{outcome=\"dropped\"} %" PRIu64 "\n",
 		(uint64_t)c[RX_C_DROPPED]);
 	fprintf(out, "rxlat_packets_total{outcome=\"not_local\"} %" PRIu64 "\n", not_local);
 	fprintf(out, "rxlat_packets_total{outcome=\"evicted\"} %" PRIu64 "\n",
 		(uint64_t)c[RX_C_EVICTED]);
+	fprintf(out, "rxlat_packets_total{outcome=\"vanished\"} %" PRIu64 "\n",
+		(uint64_t)c[RX_C_VANISHED]);
 
 	family(out, "rxlat_packets_in_flight", "gauge",
 	       "Seen packets without an outcome yet: before or in a socket queue.");

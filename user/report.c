@@ -63,7 +63,7 @@ void json_string(FILE *out, const char *s, size_t maxlen)
 struct books {
 	uint64_t seen, copies, splits, sampled_out, seen_at_socket, delivered, measured, filtered, unmeasured;
 	uint64_t gro_packets, gro_segments, busy_polled, tcp, hol, woken, woken_cross;
-	uint64_t dropped, not_local, forwarded, no_socket, evicted, in_flight, in_socket;
+	uint64_t dropped, not_local, forwarded, no_socket, evicted, vanished, in_flight, in_socket;
 	int64_t balance;
 	uint64_t untracked, lost_ringbuf, state_fail, lost, no_first, no_netif, passes;
 	uint64_t by_stage[RX_NDROP_STAGES];
@@ -95,13 +95,14 @@ static void books_of(const struct tracer_counts *tc, struct books *b)
 	b->no_socket = c[RX_C_NO_SOCKET];
 	b->not_local = b->forwarded + b->no_socket;
 	b->evicted = c[RX_C_EVICTED];
+	b->vanished = c[RX_C_VANISHED];
 	b->in_flight = tc->in_flight;
 	b->in_socket = tc->in_socket;
 	/* a multicast packet is seen once and delivered once per socket; a
 	 * packet of several datagrams once, and delivered once per datagram
 	 * where the socket cuts it up */
 	b->balance = (int64_t)(b->seen + b->copies + b->splits - b->delivered - b->dropped - b->not_local -
-			       b->evicted - b->in_flight);
+			       b->evicted - b->vanished - b->in_flight);
 	b->untracked = c[RX_C_UNTRACKED_READ];
 	b->lost_ringbuf = c[RX_C_LOST_EVENTS];
 	b->state_fail = c[RX_C_SOCK_STATE_FAIL];
@@ -192,7 +193,7 @@ static void json_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 		s->final ? "true" : "false", s->interval_no, s->elapsed_s, (long long)time(NULL));
 	fprintf(out,
 		"\"packets\":{\"seen\":%" PRIu64 ",\"delivered\":%" PRIu64 ",\"dropped\":%" PRIu64
-		",\"not_local\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"in_flight\":%" PRIu64
+		",\"not_local\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"vanished\":%" PRIu64 ",\"in_flight\":%" PRIu64
 		",\"balance\":%" PRId64
 		",\"measured\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"unmeasured\":%" PRIu64
 		",\"forwarded\":%" PRIu64 ",\"no_socket\":%" PRIu64 ",\"in_socket\":%" PRIu64
@@ -203,7 +204,7 @@ static void json_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 		",\"behind_gap\":%" PRIu64 ",\"woken\":%" PRIu64 ",\"woken_cross_cpu\":%" PRIu64
 		",\"lost_events\":%" PRIu64 ",\"lost\":{\"ringbuf\":%" PRIu64 ",\"table_full\":%" PRIu64
 		",\"socket_state\":%" PRIu64 "}",
-		b.seen, b.delivered, b.dropped, b.not_local, b.evicted, b.in_flight, b.balance,
+		b.seen, b.delivered, b.dropped, b.not_local, b.evicted, b.vanished, b.in_flight, b.balance,
 		b.measured, b.filtered, b.unmeasured, b.forwarded, b.no_socket, b.in_socket,
 		b.seen_at_socket, b.untracked, b.no_first, b.no_netif, b.passes, b.copies, b.splits, b.sampled_out,
 		b.gro_packets, b.gro_segments, b.busy_polled, b.tcp, b.hol, b.woken, b.woken_cross,
@@ -305,8 +306,10 @@ static void text_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 	if (b.splits)
 		fprintf(out, " + %" PRIu64 " datagrams split off", b.splits);
 	fprintf(out, " = %" PRIu64 " delivered + %" PRIu64 " dropped + %" PRIu64 " not local + %"
-		PRIu64 " evicted + %" PRIu64 " in flight",
-		b.delivered, b.dropped, b.not_local, b.evicted, b.in_flight);
+		PRIu64 " evicted", b.delivered, b.dropped, b.not_local, b.evicted);
+	if (b.vanished)
+		fprintf(out, " + %" PRIu64 " vanished", b.vanished);
+	fprintf(out, " + %" PRIu64 " in flight", b.in_flight);
 	if (b.balance)
 		fprintf(out, " (unbalanced by %" PRId64 ")", b.balance);
 	fputc('\n', out);
@@ -351,6 +354,9 @@ static void text_summary(FILE *out, const struct rxlat_opts *o, const struct hoo
 	if (b.sampled_out)
 		fprintf(out, "sampled: %" PRIu64 " measured packets without a per-packet record "
 			"(--sample)\n", b.sampled_out);
+	if (b.vanished)
+		fprintf(out, "note: %" PRIu64 " packets left by a path no hook reports (outcome "
+			"unknown)\n", b.vanished);
 	if (b.evicted)
 		fprintf(out, "warning: %" PRIu64 " packets lost their stamps to a full table: raise --slots\n",
 			b.evicted);
