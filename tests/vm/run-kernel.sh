@@ -18,7 +18,8 @@
 # RXLAT_VM_GUEST_TIMEOUT (guest-run limit, default 4/5 of it),
 # RXLAT_VM_APPEND (extra kernel command line), RXLAT_VM_MEM (default 1G),
 # RXLAT_VM_SMP (default 2), RXLAT_VM_QEMU_ARGS (extra qemu arguments,
-# default "-nic none"), RXLAT_VM_CACHE.
+# default "-nic none"), RXLAT_VM_ACCEL (default tcg,thread=multi; vmtest.sh
+# uses tcg,thread=single, see there), RXLAT_VM_CACHE.
 set -eu
 
 [ $# -eq 3 ] || { echo "usage: $0 KERNEL_ID PAYLOAD_DIR LOGFILE" >&2; exit 2; }
@@ -57,7 +58,7 @@ mkdir -p "$(dirname "$logfile")"
 start=$(date +%s)
 # timeout(1) ends qemu after $T s (SIGKILL 10 s later if needed).
 timeout -k 10 "$T" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -m "${RXLAT_VM_MEM:-1G}" -smp "${RXLAT_VM_SMP:-2}" \
+	-accel "${RXLAT_VM_ACCEL:-tcg,thread=multi}" -cpu max -m "${RXLAT_VM_MEM:-1G}" -smp "${RXLAT_VM_SMP:-2}" \
 	-nographic -no-reboot \
 	-kernel "$vmlinuz" -initrd "$tmp/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet rxlat.timeout=$GT rxlat.kernel=$id ${RXLAT_VM_APPEND:-}" \
