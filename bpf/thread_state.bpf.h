@@ -15,7 +15,9 @@
  *   recv call, not asleep:
  *   busy polling, spinning): queued = 0,         wakeup = 0,          return = t3 - t2
  *
- * so that queued + wakeup + return = socket exactly.
+ * so that queued + wakeup + return = socket exactly. A wakeup serves the
+ * receive call it interrupted or the first call after it (epoll, poll),
+ * never a later one.
  */
 #ifndef RXLAT_THREAD_STATE_BPF_H
 #define RXLAT_THREAD_STATE_BPF_H
@@ -163,8 +165,15 @@ static __always_inline void on_recv_enter(struct task_struct *task, __u32 tid)
 	if (!split_socket || !is_reader(tid))
 		return;
 	ts = thread_state_get(task, tid, false);
-	if (ts)
-		ts->t_enter = bpf_ktime_get_ns();
+	if (!ts)
+		return;
+	/* A wakeup from before the previous call's entry was that call's to
+	 * use (or not a wakeup for data at all: a timer that fired near a
+	 * data-ready callback). Left in place it would end the queued part of
+	 * every packet read later at that old wakeup. */
+	if (ts->t_wake && ts->t_wake < ts->t_enter)
+		ts->t_wake = 0;
+	ts->t_enter = bpf_ktime_get_ns();
 }
 
 struct socket_split {
