@@ -131,6 +131,7 @@ test: rxlat
 
 # The kernel matrix: Debian's 5.10, 6.1, 6.12 and 7.2 under qemu (TCG).
 vmtest: static tools
+	$(Q)tests/vm/install-deps.sh
 	$(Q)$(MAKE) -C tests
 	$(Q)tests/vm/vmtest.sh
 

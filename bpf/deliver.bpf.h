@@ -258,6 +258,42 @@ static __always_inline void on_recv_done_udp(void *sk, __u64 skaddr, int ret, in
 	deliver(&m.slot, now, skaddr, (__u32)ret, 0);
 }
 
+/*
+ * fentry and kprobe families: skb_consume_udp() names the datagram a UDP
+ * read just copied, so reads match exactly. That includes the first read
+ * of a reader already blocked in recvmsg when rxlat attached, whose
+ * fexit/kretprobe never fires (a trampoline only sees calls that begin
+ * after it). @len is what the read returns; negative for MSG_PEEK.
+ */
+static __always_inline void on_udp_consume(struct sock *sk, struct sk_buff *skb, int len)
+{
+	__u64 skaddr = (__u64)sk, skbaddr = (__u64)skb;
+	struct skb_slot copy;
+	struct slot_ref s;
+	__u64 now;
+
+	if (len < 0)
+		return;
+	/* a zero-length datagram peeked: the queue still holds a reference */
+	if (len == 0 && BPF_CORE_READ(skb, users.refs.counter) > 1)
+		return;
+	/* newest: an address is queued on one socket at most once at a time */
+	s = slot_find_queued(skbaddr, skaddr, IN(SLOT_QUEUED), true, SLOT_WAYS, LAUNDER_READER);
+	if (!s.set) {
+		if (in_scope(skaddr) && reader_wanted())
+			count(RX_C_UNTRACKED_READ);
+		return;
+	}
+	now = bpf_ktime_get_ns();
+	copy = *SLOT(s);
+	slot_free(s);
+	if (!reader_wanted()) {
+		count(RX_C_FILTERED);
+		return;
+	}
+	deliver(&copy, now, skaddr, (__u32)len, 0);
+}
+
 /* Segments one TCP read can complete; more wait for the next read. */
 #define TCP_WALK 64
 

@@ -299,17 +299,17 @@ static __always_inline void fexit_recvmsg(__u64 *ctx, __u32 nargs, bool tcp)
 	on_recv_done(sk, (__u64)sk, ret, flags, true, tcp);
 }
 
-SEC("fexit/udp_recvmsg")
-int fexit_udp_recvmsg(__u64 *ctx)
+SEC("fentry/skb_consume_udp")
+int BPF_PROG(fentry_skb_consume_udp, struct sock *sk, struct sk_buff *skb, int len)
 {
-	fexit_recvmsg(ctx, recvmsg_nargs, false);
+	on_udp_consume(sk, skb, len);
 	return 0;
 }
 
-SEC("fexit/udpv6_recvmsg")
-int fexit_udpv6_recvmsg(__u64 *ctx)
+SEC("kprobe/skb_consume_udp")
+int BPF_KPROBE(kprobe_skb_consume_udp, struct sock *sk, struct sk_buff *skb, int len)
 {
-	fexit_recvmsg(ctx, recvmsg_nargs, false);
+	on_udp_consume(sk, skb, len);
 	return 0;
 }
 
@@ -359,24 +359,19 @@ static __always_inline void unstash_recv(int ret)
 	bpf_map_delete_elem(&recv_stash, &id);
 }
 
+/* Entry into a UDP read (the socket-stage split); skb_consume_udp above
+ * resolves the read itself. */
 SEC("kprobe/udp_recvmsg")
 int BPF_KPROBE(kprobe_udp_recvmsg)
 {
-	stash_recv(ctx, recvmsg_nargs, false);
-	return 0;
-}
-
-SEC("kretprobe/udp_recvmsg")
-int BPF_KRETPROBE(kretprobe_udp_recvmsg, int ret)
-{
-	unstash_recv(ret);
+	on_recv_enter(NULL, (__u32)bpf_get_current_pid_tgid());
 	return 0;
 }
 
 SEC("kprobe/udpv6_recvmsg")
 int BPF_KPROBE(kprobe_udpv6_recvmsg)
 {
-	stash_recv(ctx, recvmsg_nargs, false);
+	on_recv_enter(NULL, (__u32)bpf_get_current_pid_tgid());
 	return 0;
 }
 
@@ -394,12 +389,6 @@ int BPF_KRETPROBE(kretprobe_tcp_recvmsg, int ret)
 	return 0;
 }
 
-SEC("kretprobe/udpv6_recvmsg")
-int BPF_KRETPROBE(kretprobe_udpv6_recvmsg, int ret)
-{
-	unstash_recv(ret);
-	return 0;
-}
 
 /* Address-keyed socket state must go with the socket. */
 SEC("fentry/sk_free")

@@ -63,6 +63,19 @@ check() {
 
 done_test() {
 	[ "$FAILURES" -eq 0 ] && exit 0
+	# The books of every rxlat run the test kept: enough to tell a miscount
+	# from a missed hook where the work files are gone (VM guests, CI).
+	for _f in "$WORK"/rx*; do
+		[ -f "$_f" ] || continue
+		_b=$(grep '"final":true' "$_f" 2>/dev/null | tail -n 1 |
+			sed -n 's/.*"packets":\({[^}]*}\).*/\1/p')
+		[ -n "$_b" ] && echo "[$TEST_NAME] books of $(basename "$_f"): $_b" >&2
+	done
+	# and what the helpers said
+	for _f in "$WORK"/*.err; do
+		[ -s "$_f" ] || continue
+		tail -n 5 "$_f" | sed "s|^|[$TEST_NAME] $(basename "$_f"): |" >&2
+	done
 	exit 1
 }
 

@@ -102,9 +102,10 @@ static void probe_kprobe(struct kernel_caps *c)
 			 "no kprobe support (no kprobe PMU: kernel built without CONFIG_KPROBES)");
 		return;
 	}
-	if (!kallsyms_has("__udp_enqueue_schedule_skb") || !kallsyms_has("udp_recvmsg")) {
+	if (!kallsyms_has("__udp_enqueue_schedule_skb") || !kallsyms_has("skb_consume_udp") ||
+	    !kallsyms_has("udp_recvmsg")) {
 		snprintf(c->kprobe_why, sizeof(c->kprobe_why),
-			 "__udp_enqueue_schedule_skb or udp_recvmsg missing from /proc/kallsyms");
+			 "__udp_enqueue_schedule_skb, skb_consume_udp or udp_recvmsg missing from /proc/kallsyms");
 		return;
 	}
 	c->kprobe = true;
@@ -157,6 +158,7 @@ int caps_probe(struct kernel_caps *c, char *err, size_t errlen)
 	c->kfunc_cast_to_kern_ctx =
 		btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) >= 0;
 	c->recvmsg_nargs = func_proto_vlen(btf, "udp_recvmsg", BTF_KIND_FUNC);
+	c->consume_udp_nargs = func_proto_vlen(btf, "skb_consume_udp", BTF_KIND_FUNC);
 	c->tcp_recvmsg_nargs = func_proto_vlen(btf, "tcp_recvmsg", BTF_KIND_FUNC);
 	probe_fentry(c, btf);
 	probe_kprobe(c);
@@ -186,6 +188,8 @@ static const char *family_gap(const struct kernel_caps *c, enum rx_hook_family f
 	if (stage == RX_ST_SOCKET && f != RX_HOOK_TRACEPOINT &&
 	    (c->recvmsg_nargs < 4 || c->recvmsg_nargs > 6))
 		return "udp_recvmsg() has an argument list rxlat does not know";
+	if (stage == RX_ST_SOCKET && f != RX_HOOK_TRACEPOINT && c->consume_udp_nargs != 3)
+		return "skb_consume_udp(sk, skb, len), where UDP reads are matched, is not in the kernel's BTF";
 	switch (f) {
 	case RX_HOOK_FENTRY: return c->fentry ? NULL : c->fentry_why;
 	case RX_HOOK_KPROBE: return c->kprobe ? NULL : c->kprobe_why;
@@ -262,8 +266,8 @@ void plan_describe_stage(const struct hook_plan *p, int stage, char *buf, size_t
 			 p->enq == RX_HOOK_FENTRY ? "fentry/__udp_enqueue_schedule_skb" :
 			 p->enq == RX_HOOK_KPROBE ? "kprobe/__udp_enqueue_schedule_skb" :
 						    "cgroup_skb/ingress",
-			 p->recv == RX_HOOK_FENTRY ? "fexit/udp{,v6}_recvmsg" :
-			 p->recv == RX_HOOK_KPROBE ? "kretprobe/udp{,v6}_recvmsg" :
+			 p->recv == RX_HOOK_FENTRY ? "fentry/skb_consume_udp" :
+			 p->recv == RX_HOOK_KPROBE ? "kprobe/skb_consume_udp" :
 						     "tp_btf/sock_recv_length");
 		break;
 	default:

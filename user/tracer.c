@@ -66,15 +66,13 @@ static const struct prog_desc progs[] = {
 	{ "tp_kfree_skb", ROLE_KFREE, -1, "kfree_skb" },
 	{ "tp_kfree_skb_noreason", ROLE_KFREE_NOREASON, -1, "kfree_skb" },
 	{ "tp_sock_recv_length", ROLE_RECV, RX_HOOK_TRACEPOINT, "sock_recv_length" },
-	{ "fexit_udp_recvmsg", ROLE_RECV, RX_HOOK_FENTRY, NULL },
-	{ "fexit_udpv6_recvmsg", ROLE_RECV, RX_HOOK_FENTRY, NULL },
+	{ "fentry_skb_consume_udp", ROLE_RECV, RX_HOOK_FENTRY, NULL },
 	{ "fexit_tcp_recvmsg", ROLE_RECV_TCP, RX_HOOK_FENTRY, NULL },
 	{ "kprobe_tcp_recvmsg", ROLE_RECV_TCP, RX_HOOK_KPROBE, NULL },
 	{ "kretprobe_tcp_recvmsg", ROLE_RECV_TCP, RX_HOOK_KPROBE, NULL },
-	{ "kprobe_udp_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
-	{ "kretprobe_udp_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
-	{ "kprobe_udpv6_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
-	{ "kretprobe_udpv6_recvmsg", ROLE_RECV, RX_HOOK_KPROBE, NULL },
+	{ "kprobe_skb_consume_udp", ROLE_RECV, RX_HOOK_KPROBE, NULL },
+	{ "kprobe_udp_recvmsg", ROLE_RECV_ENTER, RX_HOOK_KPROBE, NULL },
+	{ "kprobe_udpv6_recvmsg", ROLE_RECV_ENTER, RX_HOOK_KPROBE, NULL },
 	{ "fentry_sk_free", ROLE_SK_FREE, RX_HOOK_FENTRY, NULL },
 	{ "kprobe_sk_free", ROLE_SK_FREE, RX_HOOK_KPROBE, NULL },
 	{ "tp_softirq_entry", ROLE_SOFTIRQ, -1, "softirq_entry" },
@@ -162,8 +160,7 @@ static bool wanted(const struct prog_desc *d, const struct tracer *t)
 	case ROLE_SCHED:
 		return t->split;
 	case ROLE_RECV_ENTER:
-		/* kprobe readers stamp the entry in their own entry probe */
-		if (!t->split || d->family != (int)p->recv || p->recv == RX_HOOK_KPROBE)
+		if (!t->split || d->family != (int)p->recv)
 			return false;
 		return d->family != RX_HOOK_TRACEPOINT || t->tracefs;
 	case ROLE_ENQ_TCP:

@@ -6,13 +6,15 @@
 need_root
 
 PORT=47131 K=40 M=60
-# The receiver sleeps 3 s before its first read, so the first K queue up.
-bg "$WORK/sink" "$BIN/udp_sink" -q -r 4194304 -S 3000000 -n $((K + M)) -t 20 -R "$WORK/ready" 127.0.0.1 $PORT
+# The receiver reads only once both batches are sent (-W), so the first K
+# are queued before rxlat starts, however long its start takes.
+bg "$WORK/sink" "$BIN/udp_sink" -q -r 4194304 -W "$WORK/go" -n $((K + M)) -t 20 -R "$WORK/ready" 127.0.0.1 $PORT
 SINK=$BG_PID
 wait_for "$WORK/ready" 10 || { fail "sink not ready"; done_test; }
 "$BIN/udp_blast" -n $K -s 111 127.0.0.1 $PORT > /dev/null
 rxlat_start "$WORK/rx" -j -e -P $PORT || done_test
 "$BIN/udp_blast" -n $M -s 222 127.0.0.1 $PORT > /dev/null
+: > "$WORK/go"
 wait_pid $SINK 20
 rxlat_stop
 

@@ -72,6 +72,8 @@ static void usage(void)
 	       "  -b N        recvmmsg batch size, 1..%d (default 8)\n"
 	       "  -s USEC     sleep after every read (a slow reader)\n"
 	       "  -S USEC     sleep once after binding, before the first read\n"
+	       "  -W FILE     once bound (and -R written), wait until FILE exists before\n"
+	       "              the first read (at most 120 s); the -t timeout starts then\n"
 	       "  -r BYTES    set SO_RCVBUF\n"
 	       "  -k          MSG_PEEK each datagram before reading it\n"
 	       "  -T          SO_TIMESTAMPNS: print 'ts_lat_ns N' per datagram (recvmsg, recvmmsg)\n"
@@ -353,14 +355,14 @@ int main(int argc, char **argv)
 	struct sink s = { .fd = -1, .ep = -1, .mode = M_RECVMSG, .batch = 8 };
 	uint64_t timeout_ns = DEFAULT_TIMEOUT_NS, presleep_ns = 0, rcvbuf = 0, busy = 0;
 	int have_batch = 0, have_busy = 0, verbose = 0, opt, status = 0;
-	const char *ready = NULL, *argv_rcvbuf = NULL, *group = NULL, *ifname = NULL;
+	const char *ready = NULL, *argv_rcvbuf = NULL, *group = NULL, *ifname = NULL, *gate = NULL;
 	struct sockaddr_storage ss, grp;
 	socklen_t sslen, grplen;
 	unsigned ifindex = 0;
 
 	udp_init(argv[0]);
 	opterr = 0;
-	while ((opt = getopt(argc, argv, ":n:t:m:b:s:S:r:kTB:R:g:i:Uqvh")) != -1) {
+	while ((opt = getopt(argc, argv, ":n:t:m:b:s:S:W:r:kTB:R:g:i:Uqvh")) != -1) {
 		switch (opt) {
 		case 'n': s.limit = opt_u64(opt, optarg, 1, UINT64_MAX); break;
 		case 't': timeout_ns = opt_seconds(opt, optarg); break;
@@ -373,6 +375,7 @@ int main(int argc, char **argv)
 		case 'T': s.tstamp = 1; break;
 		case 'B': busy = opt_u64(opt, optarg, 0, INT32_MAX); have_busy = 1; break;
 		case 'R': ready = optarg; break;
+		case 'W': gate = optarg; break;
 		case 'g': group = optarg; break;
 		case 'i': ifname = optarg; break;
 		case 'U': s.gro = 1; break;
@@ -464,9 +467,22 @@ int main(int argc, char **argv)
 				 (unsigned long long)rcvbuf, eff);
 	}
 
-	run_start(timeout_ns);
 	if (ready && write_ready_file(ready))
 		fatal_sys("ready file %s", ready);
+	if (gate) {
+		/* a test's go signal: the reader must not start before the
+		 * tracer is attached, however long that takes (TCG guests) */
+		uint64_t end = mono_ns() + 120ULL * 1000 * 1000 * 1000;
+
+		while (access(gate, F_OK) != 0) {
+			if (mono_ns() >= end) {
+				warn_msg("-W %s: no such file after 120 s", gate);
+				return 3;
+			}
+			sleep_ns(10 * 1000 * 1000);
+		}
+	}
+	run_start(timeout_ns);
 	sleep_ns(presleep_ns);
 
 	while (!run_stop && (!s.limit || s.count < s.limit)) {
