@@ -241,10 +241,24 @@ int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 	return 0;
 }
 
+/* [start, end) of __udp4_lib_rcv and __udp6_lib_rcv, set by the loader
+ * where kfree_skb has no reason argument. */
+const volatile __u64 udp_rcv_lo[2] = {};
+const volatile __u64 udp_rcv_hi[2] = {};
+
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(tp_kfree_skb_noreason, struct sk_buff *skb, void *location)
 {
-	on_drop((__u64)skb, RX_REASON_UNKNOWN, RX_NREASONS);
+	__u64 loc = (__u64)location;
+	__u32 reason = RX_REASON_UNKNOWN;
+
+	/* No reason codes before 5.17: a packet the UDP receive function
+	 * itself frees before any socket had no socket to go to (or, rarely,
+	 * a bad checksum or length: the same function frees those). */
+	if ((loc >= udp_rcv_lo[0] && loc < udp_rcv_hi[0]) ||
+	    (loc >= udp_rcv_lo[1] && loc < udp_rcv_hi[1]))
+		reason = RX_REASON_UDP_NOSOCK;
+	on_drop((__u64)skb, reason, RX_REASON_UDP_NOSOCK);
 	return 0;
 }
 

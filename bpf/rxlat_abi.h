@@ -153,6 +153,8 @@ enum rx_drop_stage { RX_DS_DRIVER, RX_DS_STACK, RX_DS_SOCKET, RX_NDROP_STAGES };
 #define RX_REASON_UNKNOWN (RX_NREASONS - 1)
 #define RX_REASON_RCVBUF (RX_NREASONS - 2)
 #define RX_REASON_MEM (RX_NREASONS - 3)
+/* Freed inside __udp{4,6}_lib_rcv before any socket: no socket for it. */
+#define RX_REASON_UDP_NOSOCK (RX_NREASONS - 4)
 
 struct rx_drops {
 	__u64 n[RX_NDROP_STAGES][RX_NREASONS];

@@ -95,6 +95,40 @@ static bool kallsyms_has(const char *sym)
 	return found;
 }
 
+/*
+ * Where __udp4_lib_rcv and __udp6_lib_rcv lie: from each start to the next
+ * higher symbol. Two passes over /proc/kallsyms, only on kernels whose
+ * kfree_skb has no reason. Left 0 (never matches) when unreadable.
+ */
+static void udp_rcv_ranges(struct kernel_caps *c)
+{
+	static const char *const names[2] = { "__udp4_lib_rcv", "__udp6_lib_rcv" };
+	unsigned long long a;
+	char line[256], name[200];
+	FILE *f;
+
+	for (int pass = 0; pass < 2; pass++) {
+		f = fopen("/proc/kallsyms", "r");
+		if (!f)
+			return;
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%llx %*s %199s", &a, name) != 2 || !a)
+				continue;
+			for (int i = 0; i < 2; i++) {
+				if (pass == 0 && !strcmp(name, names[i]))
+					c->udp_rcv_lo[i] = a;
+				else if (pass == 1 && c->udp_rcv_lo[i] && a > c->udp_rcv_lo[i] &&
+					 (!c->udp_rcv_hi[i] || a < c->udp_rcv_hi[i]))
+					c->udp_rcv_hi[i] = a;
+			}
+		}
+		fclose(f);
+	}
+	for (int i = 0; i < 2; i++)
+		if (!c->udp_rcv_hi[i])
+			c->udp_rcv_lo[i] = 0;
+}
+
 static void probe_kprobe(struct kernel_caps *c)
 {
 	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK)) {
@@ -155,6 +189,8 @@ int caps_probe(struct kernel_caps *c, char *err, size_t errlen)
 	c->tp_sk_data_ready = has_tp(btf, "sk_data_ready");
 	/* the typedef's proto starts with the tracepoint's void *ctx */
 	c->tp_kfree_skb_reason = func_proto_vlen(btf, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF) >= 4;
+	if (!c->tp_kfree_skb_reason)
+		udp_rcv_ranges(c);
 	c->kfunc_cast_to_kern_ctx =
 		btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) >= 0;
 	c->recvmsg_nargs = func_proto_vlen(btf, "udp_recvmsg", BTF_KIND_FUNC);

@@ -19,6 +19,8 @@ struct kernel_caps {
 	bool tp_kfree_skb_reason;	/* kfree_skb(skb, location, reason...): 5.17+ */
 	bool kfunc_cast_to_kern_ctx;
 	int recvmsg_nargs;		/* udp_recvmsg(): 6 before 5.19, 4 from 7.2 */
+	/* [start, end) of __udp4_lib_rcv, __udp6_lib_rcv (kernels without drop reasons) */
+	uint64_t udp_rcv_lo[2], udp_rcv_hi[2];
 	int consume_udp_nargs;	/* skb_consume_udp(): 3, or -1 if absent */
 	int tcp_recvmsg_nargs;		/* tcp_recvmsg(), likewise */
 	bool sk_storage_in_tracing;	/* 5.11+ */

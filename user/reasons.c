@@ -25,6 +25,7 @@ void reasons_load(void)
 	names[RX_REASON_UNKNOWN] = strdup("UNKNOWN");
 	names[RX_REASON_RCVBUF] = strdup("SOCKET_RCVBUFF");
 	names[RX_REASON_MEM] = strdup("PROTO_MEM");
+	names[RX_REASON_UDP_NOSOCK] = strdup("NO_SOCKET");
 	btf = kernel_btf();
 	if (!btf)
 		return;

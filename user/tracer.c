@@ -197,6 +197,10 @@ static int configure(struct tracer *t, const struct rxlat_opts *o)
 	ro->slot_set_shift = 32 - (uint32_t)__builtin_ctz(o->slots / SLOT_WAYS);
 	t->nsets = o->slots / SLOT_WAYS;
 	ro->sock_state_hash = t->plan.sock_state_hash;
+	for (int i = 0; i < 2; i++) {
+		ro->udp_rcv_lo[i] = t->caps.udp_rcv_lo[i];
+		ro->udp_rcv_hi[i] = t->caps.udp_rcv_hi[i];
+	}
 	ro->thread_state_hash = t->plan.thread_state_hash;
 	ro->split_socket = t->split;
 	ro->filter_netns = o->netns;

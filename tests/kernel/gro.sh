@@ -28,10 +28,24 @@ check "bytes in the records = bytes read" \
 check "books balance" "$(jq_final "$WORK/rx" packets.balance)" -eq 0
 gro=$(jq_final "$WORK/rx" packets.gro_packets)
 check "GRO merged packets" "$gro" -gt 0
-check "merged records = gro_packets" "$("$BIN/jsonq" -w type=packet "$WORK/rx" segs |
-	awk '$1 > 1 { n++ } END { print n + 0 }')" -eq "$gro"
-check "segments in merged records = gro_segments" "$("$BIN/jsonq" -w type=packet "$WORK/rx" segs |
-	awk '$1 > 1 { n += $1 } END { print n + 0 }')" -eq "$(jq_final "$WORK/rx" packets.gro_segments)"
+# Every merged packet the reader got has a record with its segment count;
+# merged packets the books show dropped (TCP duplicates, a slow TCG guest),
+# vanished or still queued have none.
+rec=$("$BIN/jsonq" -w type=packet "$WORK/rx" segs | awk '$1 > 1 { n++ } END { print n + 0 }')
+recsegs=$("$BIN/jsonq" -w type=packet "$WORK/rx" segs | awk '$1 > 1 { n += $1 } END { print n + 0 }')
+gone=$(($(jq_final "$WORK/rx" packets.dropped) + $(jq_final "$WORK/rx" packets.vanished) +
+	$(jq_final "$WORK/rx" packets.in_flight)))
+if [ "$gone" -eq 0 ]; then
+	check "merged records = gro_packets" "$rec" -eq "$gro"
+	check "segments in merged records = gro_segments" "$recsegs" -eq \
+		"$(jq_final "$WORK/rx" packets.gro_segments)"
+else
+	log "$gone packets dropped, vanished or in flight: merged records bounded, not equal"
+	check "merged records <= gro_packets" "$rec" -le "$gro"
+	check "merged records >= gro_packets - not delivered" "$rec" -ge $((gro - gone))
+	check "segments in merged records <= gro_segments" "$recsegs" -le \
+		"$(jq_final "$WORK/rx" packets.gro_segments)"
+fi
 # each segment carries at most one MSS (1448 on a 1500-byte MTU)
 check "merged records hold more than one MSS" "$("$BIN/jsonq" -w type=packet "$WORK/rx" segs pkt_len |
 	awk -F'\t' '$1 > 1 && $2 <= 1448 { n++ } END { print n + 0 }')" -eq 0

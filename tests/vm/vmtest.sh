@@ -23,7 +23,7 @@
 #   RXLAT_BIN        the rxlat for the guests (default .output/static/rxlat)
 #   VMTEST_FAMILIES  default "auto fentry kprobe tracepoint"
 #   VMTEST_SUBSET    tests of tests/kernel/ run with each forced family
-#   VMTEST_TOOLS     host tools bundled when found (default prlimit; add bpftool
+#   VMTEST_TOOLS     host tools bundled when found (default prlimit ethtool; add bpftool
 #                    for leftovers.sh, about 2 min more per kernel under TCG)
 #   TEST_TIMEOUT     per test in the guest (default 300 s; TCG is slow)
 #   RXLAT_VM_JOBS    kernels booted at once (default 2, see matrix.sh)
@@ -44,7 +44,7 @@ FAMILIES=${VMTEST_FAMILIES:-auto fentry kprobe tracepoint}
 # recv_modes is left out here: 8 rxlat starts, about 60 s per family under
 # TCG; it runs with auto on every kernel.
 SUBSET=${VMTEST_SUBSET:-udp_loopback veth_ipv6 drops prequeued no_socket}
-TOOLS=${VMTEST_TOOLS-prlimit}
+TOOLS=${VMTEST_TOOLS-prlimit ethtool}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 # Two kernels at once: a TCG guest keeps about one host CPU busy, and CI
 # machines have two.
