@@ -14,8 +14,9 @@ for src in "$here"/udpgen.c; do
 	bin=$out/$(basename "$src" .c)
 	if [ ! -x "$bin" ] || [ -n "$(find "$src" -newer "$bin")" ]; then
 		echo "build-helpers: $CC -static $(basename "$src")" >&2
-		$CC -O2 -Wall -Wextra -static -o "$bin.tmp" "$src"
-		mv "$bin.tmp" "$bin"
+		# a private name: two matrix lanes may build at the same time
+		$CC -O2 -Wall -Wextra -static -o "$bin.tmp.$$" "$src"
+		mv -f "$bin.tmp.$$" "$bin"
 	fi
 done
 echo "$out"
