@@ -182,6 +182,7 @@ static __always_inline void on_enqueue(void *sk, __u64 skaddr, __u16 lport, __u6
 	struct slot_ref r;
 	struct skb_slot *s;
 	bool created;
+	__u32 len;
 	__u64 now;
 
 	if (!port_wanted(lport) || !family_wanted(si->ipv6) || !netns_wanted_sk(skaddr) ||
@@ -212,7 +213,18 @@ static __always_inline void on_enqueue(void *sk, __u64 skaddr, __u16 lport, __u6
 	s->next = 0;
 	s->t2 = now;
 	s->sport = si->sport;
-	s->ulen = si->len > 65535 ? 65535 : si->len;	/* GRO'd TCP can exceed it */
+	len = si->len;
+	if (si->tcp) {
+		/* A retransmission that overlaps bytes already received (TCP
+		 * collapses segments when it retransmits) is queued whole, but
+		 * the reader gets only what is new. */
+		struct tcp_sock *tp = (void *)skaddr;
+		__u32 rcv_nxt = BPF_CORE_READ(tp, rcv_nxt), end = si->seq + si->len;
+
+		if ((__s32)(rcv_nxt - si->seq) > 0 && (__s32)(end - rcv_nxt) > 0)
+			len = end - rcv_nxt;
+	}
+	s->ulen = len > 65535 ? 65535 : len;	/* GRO'd TCP can exceed it */
 	s->cpu = bpf_get_smp_processor_id();
 	s->flags |= (si->ipv6 ? SLOT_F_IPV6 : 0) | (si->tcp ? SLOT_F_TCP : 0);
 	/* a packet that never met GRO's counting is counted now */
