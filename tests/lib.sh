@@ -90,6 +90,14 @@ done_test() {
 	exit 1
 }
 
+# kernel_before MAJOR MINOR: true if the running kernel is older.
+kernel_before() {
+	_r=$(uname -r)
+	_maj=${_r%%.*} _rest=${_r#*.}
+	_min=${_rest%%[!0-9]*}
+	[ "$_maj" -lt "$1" ] || { [ "$_maj" -eq "$1" ] && [ "$_min" -lt "$2" ]; }
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }
