@@ -23,16 +23,16 @@ struct deliver_pad {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, READ_DEPTH_MAX);
 	__type(key, __u32);
 	__type(value, struct deliver_pad);
 } deliver_pads SEC(".maps");
 
 static __always_inline struct deliver_pad *pad_get(void)
 {
-	__u32 zero = 0;
+	__u32 i = read_index();
 
-	return bpf_map_lookup_elem(&deliver_pads, &zero);
+	return bpf_map_lookup_elem(&deliver_pads, &i);
 }
 
 /* Compute the stages of the packet in the pad and record them. */
@@ -265,7 +265,7 @@ static __always_inline void on_recv_done_udp(void *sk, __u64 skaddr, int ret, in
  * fexit/kretprobe never fires (a trampoline only sees calls that begin
  * after it). @len is what the read returns; negative for MSG_PEEK.
  */
-static __always_inline void on_udp_consume(struct sock *sk, struct sk_buff *skb, int len)
+static __always_inline void udp_consume(struct sock *sk, struct sk_buff *skb, int len)
 {
 	__u64 skaddr = (__u64)sk, skbaddr = (__u64)skb;
 	struct skb_slot copy;
@@ -294,6 +294,14 @@ static __always_inline void on_udp_consume(struct sock *sk, struct sk_buff *skb,
 	deliver(&copy, now, skaddr, (__u32)len, 0);
 }
 
+static __always_inline void on_udp_consume(struct sock *sk, struct sk_buff *skb, int len)
+{
+	if (!read_enter())
+		return;
+	udp_consume(sk, skb, len);
+	read_exit();
+}
+
 /* Segments one TCP read can complete; more wait for the next read. */
 #define TCP_WALK 64
 
@@ -318,16 +326,16 @@ struct tcp_walk {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, READ_DEPTH_MAX);
 	__type(key, __u32);
 	__type(value, struct tcp_walk);
 } tcp_walks SEC(".maps");
 
 static __always_inline struct tcp_walk *tcp_walk_get(void)
 {
-	__u32 zero = 0;
+	__u32 i = read_index();
 
-	return bpf_map_lookup_elem(&tcp_walks, &zero);
+	return bpf_map_lookup_elem(&tcp_walks, &i);
 }
 
 /* The slot of the segment delivered last, kept until the walk ends. */
@@ -443,10 +451,13 @@ static __always_inline void on_recv_done_tcp(void *sk, __u64 skaddr, int ret, in
 static __always_inline void on_recv_done(void *sk, __u64 skaddr, int ret, int flags, bool direct,
 					 bool tcp)
 {
+	if (!read_enter())
+		return;
 	if (tcp)
 		on_recv_done_tcp(sk, skaddr, ret, flags);
 	else
 		on_recv_done_udp(sk, skaddr, ret, flags, direct);
+	read_exit();
 }
 
 #endif /* RXLAT_DELIVER_BPF_H */

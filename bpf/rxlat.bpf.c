@@ -462,8 +462,9 @@ int BPF_PROG(tp_sched_switch, bool preempt, struct task_struct *prev, struct tas
 {
 	struct cpu_stats *cs = my_stats();
 
-	/* the reader is off the CPU: a good moment for the histogram work */
-	if (cs && cs->p.n)
+	/* the reader is off the CPU: a good moment for the histogram work,
+	 * unless a read handler was preempted on this CPU (see read_enter) */
+	if (cs && cs->p.n && !reads_under_way())
 		flush_pending_now(0);
 	on_switch_in(next, BPF_CORE_READ(next, pid));
 	return 0;

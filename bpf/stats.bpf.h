@@ -26,6 +26,66 @@ const volatile bool emit_events = false;
 const volatile __u32 sample_every = 1;	/* records for 1 in N packets */
 const volatile bool aggregate = true;
 
+/*
+ * Read handlers run in process context, and a BPF program there can be
+ * preempted on its CPU by another task's (fentry and kprobe programs on any
+ * preemptible kernel; tracepoints too on 7.x with lazy preemption). Per-CPU
+ * scratch memory is therefore indexed by how many read handlers are under
+ * way on the CPU, and the pending list is flushed at a context switch only
+ * while none is: one preempted half-way through appending would otherwise
+ * bring back entries the flush had already counted.
+ */
+#define READ_DEPTH_MAX 2
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} read_depths SEC(".maps");
+
+static __always_inline __u32 *read_depth(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&read_depths, &zero);
+}
+
+/* false: too many handlers already under way here (the read goes unmatched
+ * and its packet stays in the books as queued) */
+static __always_inline bool read_enter(void)
+{
+	__u32 *d = read_depth();
+
+	if (!d || *d >= READ_DEPTH_MAX)
+		return false;
+	*d += 1;
+	return true;
+}
+
+static __always_inline void read_exit(void)
+{
+	__u32 *d = read_depth();
+
+	if (d && *d)
+		*d -= 1;
+}
+
+/* This handler's scratch index: the handlers under way nest (a preempted
+ * one resumes only after the one that preempted it ends). */
+static __always_inline __u32 read_index(void)
+{
+	__u32 *d = read_depth();
+
+	return d && *d ? (*d - 1) & (READ_DEPTH_MAX - 1) : 0;
+}
+
+static __always_inline bool reads_under_way(void)
+{
+	__u32 *d = read_depth();
+
+	return d && *d;
+}
+
 static __always_inline struct cpu_stats *my_stats(void)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
