@@ -237,33 +237,55 @@ static int configure(struct tracer *t, const struct rxlat_opts *o)
 	return 0;
 }
 
+/*
+ * Attach order: the hooks that finish a packet before the ones that start
+ * it. A packet stamped at the enqueue while the read hook is not attached
+ * yet would have its read go unseen, and on the tracepoint path (where a
+ * read is paired through the socket's queue) every later read of that
+ * socket would be paired with the packet before it. Attached in this
+ * order, a packet is only ever started when every hook that can end it
+ * is in place.
+ */
+static int attach_rank(enum prog_role r)
+{
+	switch (r) {
+	case ROLE_FIRST: return 3;
+	case ROLE_NETIF: case ROLE_XMIT: return 2;
+	case ROLE_ENQ: case ROLE_ENQ_TCP: return 1;
+	default: return 0;	/* reads, drops, frees, the split's hooks */
+	}
+}
+
 static int attach_all(struct tracer *t, int *failed_stage, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, t->skel->obj) {
-		const struct prog_desc *d = desc_of(prog);
-		struct bpf_link *link;
+	for (int rank = 0; rank <= 3; rank++) {
+		bpf_object__for_each_program(prog, t->skel->obj) {
+			const struct prog_desc *d = desc_of(prog);
+			struct bpf_link *link;
 
-		if (!bpf_program__autoload(prog))
-			continue;
-		if (t->nlinks >= TRACER_MAX_LINKS) {
-			snprintf(err, errlen, "too many programs to attach");
-			return -E2BIG;
-		}
-		if (d->role == ROLE_ENQ && d->family == RX_HOOK_TRACEPOINT)
-			link = bpf_program__attach_cgroup(prog, t->cgroup_fd);
-		else
-			link = bpf_program__attach(prog);
-		if (!link) {
-			int e = -errno;
+			if (!bpf_program__autoload(prog) || attach_rank(d->role) != rank)
+				continue;
+			if (t->nlinks >= TRACER_MAX_LINKS) {
+				snprintf(err, errlen, "too many programs to attach");
+				return -E2BIG;
+			}
+			if (d->role == ROLE_ENQ && d->family == RX_HOOK_TRACEPOINT)
+				link = bpf_program__attach_cgroup(prog, t->cgroup_fd);
+			else
+				link = bpf_program__attach(prog);
+			if (!link) {
+				int e = -errno;
 
-			*failed_stage = role_stage(d->role);
-			snprintf(err, errlen, "cannot attach %s (%s): %s", bpf_program__name(prog),
-				 bpf_program__section_name(prog), strerror(-e));
-			return e;
+				*failed_stage = role_stage(d->role);
+				snprintf(err, errlen, "cannot attach %s (%s): %s",
+					 bpf_program__name(prog), bpf_program__section_name(prog),
+					 strerror(-e));
+				return e;
+			}
+			t->links[t->nlinks++] = link;
 		}
-		t->links[t->nlinks++] = link;
 	}
 	return 0;
 }
