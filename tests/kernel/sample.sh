@@ -39,8 +39,10 @@ check "no records without -e" "$(jq_count -w type=packet "$WORK/agg")" -eq 0
 for st in driver stack; do
 	for p in p50 p90; do
 		a=$(jq_final "$WORK/agg" stages.$st.${p}_ns) e=$(jq_final "$WORK/ev" stages.$st.${p}_ns)
-		timing_check "$st $p: aggregate $a ns vs events $e ns within 25 %" \
-			"$(awk -v a="$a" -v e="$e" 'BEGIN { d = a - e; if (d < 0) d = -d; print (d * 4 <= (a > e ? a : e)) ? 1 : 0 }')" -eq 1
+		# 25 % plus 0.5 µs: these stages are 0.5-2 µs, and each
+		# instance's programs run inside the other's stages
+		timing_check "$st $p: aggregate $a ns vs events $e ns within 25 % + 0.5 µs" \
+			"$(awk -v a="$a" -v e="$e" 'BEGIN { d = a - e; if (d < 0) d = -d; print (d * 4 <= (a > e ? a : e) + 2000) ? 1 : 0 }')" -eq 1
 	done
 done
 done_test
