@@ -28,17 +28,18 @@ struct {
 	__type(value, struct deliver_pad);
 } deliver_pads SEC(".maps");
 
-static __always_inline struct deliver_pad *pad_get(void)
+/* @i: the handler's read_index(), passed along rather than looked up again
+ * (deliver_now's stack is at the 5.10 combined limit) */
+static __always_inline struct deliver_pad *pad_at(__u32 i)
 {
-	__u32 i = read_index();
-
+	i &= READ_DEPTH_MAX - 1;
 	return bpf_map_lookup_elem(&deliver_pads, &i);
 }
 
 /* Compute the stages of the packet in the pad and record them. */
-__attribute__((noinline)) int deliver_now(int unused)
+__attribute__((noinline)) int deliver_now(int idx)
 {
-	struct deliver_pad *pd = pad_get();
+	struct deliver_pad *pd = pad_at(idx);
 	struct task_struct *task;
 	struct socket_split sp;
 	struct skb_slot *e;
@@ -192,7 +193,7 @@ __attribute__((noinline)) int deliver_now(int unused)
 static __always_inline bool stage_delivery(const struct skb_slot *e, __u64 now, __u64 skaddr,
 					   __u32 len, __u64 readable)
 {
-	struct deliver_pad *pd = pad_get();
+	struct deliver_pad *pd = pad_at(read_index());
 
 	if (!pd)
 		return false;
@@ -209,7 +210,7 @@ static __always_inline void deliver(const struct skb_slot *e, __u64 now, __u64 s
 				    __u64 readable)
 {
 	if (stage_delivery(e, now, skaddr, len, readable))
-		deliver_now(0);
+		deliver_now(read_index());
 }
 
 /* Is this socket one the port, family and namespace filters cover? */
@@ -433,7 +434,7 @@ static __always_inline void on_recv_done_tcp(void *sk, __u64 skaddr, int ret, in
 		if (w->stop)
 			break;
 		if (step == 2)
-			deliver_now(0);
+			deliver_now(read_index());
 		cand = w->next;
 	}
 	ss->next = cand;
