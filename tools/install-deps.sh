@@ -9,11 +9,12 @@ set -eu
 # lossy link), procps,
 # util-linux (unshare, setpriv, prlimit), curl (the exporter), xmllint
 # and chromium (the SVG, parsed and rendered), man-db and mandoc (the man
-# page). The kernel matrix adds its own (tests/vm/install-deps.sh).
-PKGS="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
+# page). The kernel matrix passes its own list in RXLAT_PKGS
+# (tests/vm/install-deps.sh).
+PKGS=${RXLAT_PKGS:-"clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 libjson-c-dev libmicrohttpd-dev libclang-rt-dev make gcc libc6-dev pkg-config
 iproute2 ethtool iptables procps util-linux curl libxml2-utils ca-certificates
-chromium man-db mandoc bash"
+chromium man-db mandoc bash"}
 [ "${RXLAT_EXTRA_PKGS:-}" ] && PKGS="$PKGS $RXLAT_EXTRA_PKGS"
 
 missing=""
